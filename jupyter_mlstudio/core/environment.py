@@ -1,0 +1,227 @@
+"""Environments: the Python and packages a run uses (azureml.core.Environment).
+
+For now an environment runs in the Python that runs jupyter_mlstudio (or the interpreter
+named by ``env.python.interpreter_path``); its definition, variables and package list are
+recorded and versioned, and building isolated environments from them is the environments
+issue's work.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_mlstudio.core._names import check_name
+from jupyter_mlstudio.core.conda_dependencies import CondaDependencies
+from jupyter_mlstudio.errors import ValidationError
+
+if TYPE_CHECKING:
+    from jupyter_mlstudio.core.workspace import Workspace
+
+__all__ = ["DockerSection", "Environment", "PythonSection"]
+
+
+class PythonSection:
+    """``env.python``: how the environment's Python is set up."""
+
+    def __init__(self) -> None:
+        self.user_managed_dependencies = False
+        self.interpreter_path = "python"
+        self.conda_dependencies_file: str | None = None
+        self.base_conda_environment: str | None = None
+        self.conda_dependencies = CondaDependencies()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "userManagedDependencies": self.user_managed_dependencies,
+            "interpreterPath": self.interpreter_path,
+            "condaDependencies": self.conda_dependencies.as_dict(),
+            "baseCondaEnvironment": self.base_conda_environment,
+        }
+
+
+class DockerSection:
+    """``env.docker``: recorded for compatibility; local runs do not use containers."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.base_image: str | None = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04"
+        self.base_dockerfile: str | None = None
+        self.shm_size = "2g"
+        self.arguments: list[str] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "baseImage": self.base_image,
+                "baseDockerfile": self.base_dockerfile, "shmSize": self.shm_size,
+                "arguments": list(self.arguments)}
+
+
+class Environment:
+    """A named, versioned description of the Python environment a run uses."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        check_name("environment", name)
+        self.name = name
+        self.version: str | None = None
+        self.python = PythonSection()
+        self.docker = DockerSection()
+        self.environment_variables: dict[str, str] = {}
+        self.inferencing_stack_version: str | None = None
+        self.spark: Any = None
+        self.r: Any = None
+
+    # ---- factories ---------------------------------------------------------------------
+    @staticmethod
+    def from_pip_requirements(name: str, file_path: str | os.PathLike[str],
+                              pip_version: str | None = None) -> Environment:
+        path = Path(file_path)
+        if not path.is_file():
+            raise ValidationError(f"The requirements file {path} does not exist.",
+                                  path=str(path))
+        env = Environment(name)
+        for line in path.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                env.python.conda_dependencies.add_pip_package(line)
+        if pip_version:
+            env.python.conda_dependencies.add_conda_package(f"pip={pip_version}")
+        return env
+
+    @staticmethod
+    def from_conda_specification(name: str, file_path: str | os.PathLike[str]) -> Environment:
+        path = Path(file_path)
+        if not path.is_file():
+            raise ValidationError(f"The conda file {path} does not exist.", path=str(path))
+        env = Environment(name)
+        env.python.conda_dependencies = CondaDependencies(path)
+        return env
+
+    @staticmethod
+    def from_existing_conda_environment(name: str, conda_environment_name: str) -> Environment:
+        env = Environment(name)
+        env.python.user_managed_dependencies = True
+        env.python.base_conda_environment = conda_environment_name
+        return env
+
+    @staticmethod
+    def from_docker_image(name: str, image: str, container_registry: Any = None,
+                          conda_specification: str | None = None,
+                          pip_requirements: str | None = None) -> Environment:
+        if conda_specification:
+            env = Environment.from_conda_specification(name, conda_specification)
+        elif pip_requirements:
+            env = Environment.from_pip_requirements(name, pip_requirements)
+        else:
+            env = Environment(name)
+        env.docker.base_image = image
+        return env
+
+    def clone(self, new_name: str) -> Environment:
+        env = copy.deepcopy(self)
+        env.name = check_name("environment", new_name)
+        env.version = None
+        return env
+
+    # ---- definition --------------------------------------------------------------------
+    def get_definition(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "python": self.python.to_dict(),
+            "docker": self.docker.to_dict(),
+            "environmentVariables": dict(self.environment_variables),
+            "inferencingStackVersion": self.inferencing_stack_version,
+        }
+
+    def fingerprint(self) -> str:
+        definition = self.get_definition()
+        definition.pop("name")
+        return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+    @staticmethod
+    def _from_definition(definition: dict[str, Any], version: int | None = None) -> Environment:
+        env = Environment(definition["name"])
+        py = definition.get("python") or {}
+        env.python.user_managed_dependencies = bool(py.get("userManagedDependencies"))
+        env.python.interpreter_path = py.get("interpreterPath") or "python"
+        env.python.base_conda_environment = py.get("baseCondaEnvironment")
+        env.python.conda_dependencies = CondaDependencies(
+            _underlying_structure=py.get("condaDependencies") or None)
+        docker = definition.get("docker") or {}
+        env.docker.enabled = bool(docker.get("enabled"))
+        env.docker.base_image = docker.get("baseImage")
+        env.docker.base_dockerfile = docker.get("baseDockerfile")
+        env.environment_variables = dict(definition.get("environmentVariables") or {})
+        env.inferencing_stack_version = definition.get("inferencingStackVersion")
+        env.version = None if version is None else str(version)
+        return env
+
+    def python_executable(self) -> str:
+        """The interpreter a run in this environment uses."""
+        path = self.python.interpreter_path
+        if self.python.user_managed_dependencies and path and path != "python":
+            return path
+        return sys.executable
+
+    # ---- registry ----------------------------------------------------------------------
+    def register(self, workspace: Workspace) -> Environment:
+        """Store this definition; the version goes up only when the definition changed."""
+        record = workspace._store.assets.register_environment(
+            self.name, self.get_definition(), self.fingerprint())
+        self.version = str(record.version)
+        return Environment._from_definition(record.definition, record.version)
+
+    @staticmethod
+    def get(workspace: Workspace, name: str, version: str | int | None = None,
+            label: str | None = None) -> Environment:
+        if name in CURATED:
+            return CURATED[name]()
+        record = workspace._store.assets.get_environment(
+            name, int(version) if version is not None else None)
+        return Environment._from_definition(record.definition, record.version)
+
+    @staticmethod
+    def list(workspace: Workspace) -> dict[str, Environment]:
+        found = {r.name: Environment._from_definition(r.definition, r.version)
+                 for r in workspace._store.assets.list_environments()}
+        return {**{name: make() for name, make in CURATED.items()}, **found}
+
+    def save_to_directory(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
+        folder = Path(path)
+        target = folder / "azureml_environment.json"
+        if target.exists() and not overwrite:
+            raise ValidationError(f"{target} exists.", hint="Pass overwrite=True.")
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.get_definition(), indent=2))
+
+    @staticmethod
+    def load_from_directory(path: str | os.PathLike[str]) -> Environment:
+        target = Path(path) / "azureml_environment.json"
+        if not target.is_file():
+            raise ValidationError(f"{target} does not exist.", path=str(target))
+        return Environment._from_definition(json.loads(target.read_text()))
+
+    def __repr__(self) -> str:
+        return json.dumps({**self.get_definition(), "version": self.version}, indent=4)
+
+
+def _curated_sklearn() -> Environment:
+    env = Environment("mlstudio-sklearn")
+    env.python.conda_dependencies = CondaDependencies.create(
+        pip_packages=["scikit-learn", "pandas", "joblib"])
+    env.version = "1"
+    return env
+
+
+def _curated_minimal() -> Environment:
+    env = Environment("AzureML-Minimal")
+    env.version = "1"
+    return env
+
+
+# Named environments that resolve to the Python running jupyter_mlstudio.
+CURATED = {"mlstudio-sklearn": _curated_sklearn, "AzureML-Minimal": _curated_minimal}

@@ -1,0 +1,267 @@
+"""The job supervisor: ``python -m jupyter_mlstudio.execution.job '<spec json>'``.
+
+It waits for a slot on the compute target, copies the run's snapshot into a fresh working
+folder, runs the user's command there as its own child, appends the child's output to the
+run's ``logs/std_log.txt`` as it comes, heartbeats, honours cancel requests and the time
+limit, uploads ``outputs/`` (and ``logs/``) at the end and records the final status.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import IO
+
+from jupyter_mlstudio.execution.liveness import this_process
+from jupyter_mlstudio.execution.spec import JobSpec
+from jupyter_mlstudio.store import ArtifactStore, RunStatus, TrackingStore, open_store
+
+LOG_NAME = "logs/std_log.txt"
+_TERM_GRACE_SECONDS = 5.0
+_LOG_SYNC_SECONDS = 2.0
+
+
+def _heartbeat_seconds() -> float:
+    return float(os.environ.get("MLSTUDIO_HEARTBEAT_SECONDS", "5"))
+
+
+class Supervisor:
+    def __init__(self, spec: JobSpec) -> None:
+        self.spec = spec
+        self.store = open_store(spec.metadata_url, migrate=False)
+        self.tracking: TrackingStore = self.store.tracking
+        self.artifacts = ArtifactStore(spec.artifact_root, spec.artifact_options)
+        self.prefix = f"runs/{spec.run_id}"
+        self.cancel = threading.Event()
+        self.child: subprocess.Popen[bytes] | None = None
+        self.last_beat = 0.0
+
+    # ---- steps -------------------------------------------------------------------------
+    def run(self) -> None:
+        spec = self.spec
+        self.tracking.update_run(spec.run_id, process=this_process())
+        if not self._wait_for_slot():
+            self._finish(RunStatus.CANCELED, None)
+            return
+        workdir = Path(tempfile.mkdtemp(prefix=f"mlstudio-{spec.run_id}-"))
+        try:
+            self._copy_snapshot(workdir)
+            self.tracking.update_run(spec.run_id, status=RunStatus.RUNNING, started=True)
+            outcome, error = self._run_child(workdir)
+            self.tracking.update_run(spec.run_id, status=RunStatus.FINALIZING)
+            uploaded = self._upload_outputs(workdir)
+            self._note(f"Uploaded {uploaded} files from outputs/ and logs/.")
+            self._finish(outcome, error)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _wait_for_slot(self) -> bool:
+        spec = self.spec
+        self.tracking.update_run(spec.run_id, status=RunStatus.QUEUED,
+                                 only_from=[RunStatus.NOT_STARTED])
+        announced = False
+        while not self.tracking.acquire_slot(spec.run_id, spec.target, spec.max_concurrency):
+            if not announced:
+                self._note(f"Queued: compute target {spec.target!r} runs at most "
+                           f"{spec.max_concurrency} jobs at once.")
+                announced = True
+            if self._beat() or self.cancel.wait(0.5):
+                return False
+        return not self.cancel.is_set()
+
+    def _copy_snapshot(self, workdir: Path) -> None:
+        prefix = f"snapshots/{self.spec.run_id}"
+        for rel in self.artifacts.list(prefix):
+            self.artifacts.get_file(f"{prefix}/{rel}", workdir / rel)
+
+    def _run_child(self, workdir: Path) -> tuple[RunStatus, dict[str, object] | None]:
+        spec = self.spec
+        env = {
+            **os.environ,
+            **spec.environment_variables,
+            "MLSTUDIO_RUN_ID": spec.run_id,
+            "MLSTUDIO_WORKSPACE_CONFIG": spec.workspace_config,
+            "AZUREML_RUN_ID": spec.run_id,
+            "PYTHONUNBUFFERED": "1",
+        }
+        with _LogWriter(self.artifacts, f"{self.prefix}/{LOG_NAME}") as log:
+            try:
+                self.child = subprocess.Popen(
+                    spec.command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                )
+            except OSError as exc:
+                return RunStatus.FAILED, {"code": "StartFailed",
+                                          "message": f"Could not start {spec.command[0]}: {exc}"}
+            pump = threading.Thread(target=log.pump, args=(self.child.stdout,), daemon=True)
+            pump.start()
+            deadline = (time.monotonic() + spec.max_run_duration_seconds
+                        if spec.max_run_duration_seconds else None)
+            timed_out = False
+            while self.child.poll() is None:
+                if self._beat() or self.cancel.is_set():
+                    self.cancel.set()
+                    self._stop_child()
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    timed_out = True
+                    self._stop_child()
+                    break
+                log.sync_if_due()
+                time.sleep(0.1)
+            code = self.child.wait()
+            pump.join(timeout=10)
+        return self._outcome(code, timed_out, log.tail())
+
+    def _outcome(self, code: int, timed_out: bool,
+                 tail: str) -> tuple[RunStatus, dict[str, object] | None]:
+        spec = self.spec
+        if self.cancel.is_set():
+            return RunStatus.CANCELED, None
+        if timed_out:
+            return RunStatus.FAILED, {
+                "code": "Timeout", "message": "The run went past its time limit of "
+                f"max_run_duration_seconds={spec.max_run_duration_seconds:g} and was stopped."}
+        if code == 0:
+            return RunStatus.COMPLETED, None
+        if code < 0:
+            name = signal.Signals(-code).name
+            message = f"The script's process was killed by signal {-code} ({name})."
+        else:
+            message = f"The script exited with code {code}."
+        last = _last_error_line(tail)
+        if last:
+            message += f" {last}"
+        return RunStatus.FAILED, {"code": "UserError", "message": message, "exitCode": code,
+                                  "logTail": tail[-4000:]}
+
+    def _stop_child(self) -> None:
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, _TERM_GRACE_SECONDS), (signal.SIGKILL, 10.0)):
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                child.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def _upload_outputs(self, workdir: Path) -> int:
+        count = 0
+        for folder in ("outputs", "logs"):
+            local = workdir / folder
+            if local.is_dir():
+                count += len(self.artifacts.put_folder(local, f"{self.prefix}/{folder}"))
+        return count
+
+    def _finish(self, status: RunStatus, error: dict[str, object] | None) -> None:
+        self.tracking.update_run(self.spec.run_id, status=status, ended=True, error=error)
+
+    def _beat(self) -> bool:
+        """Heartbeat when due; returns whether a cancel was requested."""
+        now = time.monotonic()
+        if now - self.last_beat < min(_heartbeat_seconds(), 1.0):
+            return False
+        self.last_beat = now
+        return self.tracking.heartbeat(self.spec.run_id)
+
+    def _note(self, text: str) -> None:
+        line = f"[mlstudio {time.strftime('%H:%M:%S')}] {text}\n"
+        path = f"{self.prefix}/logs/mlstudio.txt"
+        previous = self.artifacts.read_bytes(path) if self.artifacts.exists(path) else b""
+        self.artifacts.put_bytes(previous + line.encode(), path)
+
+
+class _LogWriter:
+    """Appends the child's output to the run log: straight into the file on a local artifact
+    store (so readers see it live), or to a local file synced every few seconds."""
+
+    def __init__(self, artifacts: ArtifactStore, path: str) -> None:
+        self.artifacts = artifacts
+        self.path = path
+        local = artifacts.local_path(path)
+        self.remote = local is None
+        if local is None:
+            self._tmp = tempfile.NamedTemporaryFile(prefix="mlstudio-log-", delete=False)
+            self.file_path = Path(self._tmp.name)
+            self._tmp.close()
+        else:
+            local.parent.mkdir(parents=True, exist_ok=True)
+            self.file_path = local
+        self.fh: IO[bytes] = self.file_path.open("ab")
+        self._last_sync = time.monotonic()
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _LogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+        if self.remote:
+            self.artifacts.put_file(self.file_path, self.path)
+            self.file_path.unlink(missing_ok=True)
+
+    def pump(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+            with self._lock:
+                self.fh.write(chunk)
+                self.fh.flush()
+                self._tail += chunk
+                del self._tail[:-16384]
+
+    def sync_if_due(self) -> None:
+        if self.remote and time.monotonic() - self._last_sync > _LOG_SYNC_SECONDS:
+            self._last_sync = time.monotonic()
+            with self._lock:
+                self.fh.flush()
+            self.artifacts.put_file(self.file_path, self.path)
+
+    def tail(self) -> str:
+        with self._lock:
+            return self._tail.decode("utf-8", errors="replace")
+
+
+def _last_error_line(tail: str) -> str:
+    """The last line of a Python traceback (``ValueError: ...``) if the log ends with one."""
+    lines = [ln.strip() for ln in tail.strip().splitlines() if ln.strip()]
+    if lines and "Traceback (most recent call last)" in tail:
+        return lines[-1][:500]
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    spec = JobSpec.from_json(argv[0])
+    supervisor = Supervisor(spec)
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.cancel.set())
+    signal.signal(signal.SIGINT, lambda *_: supervisor.cancel.set())
+    try:
+        supervisor.run()
+    except BaseException as exc:  # the run must never stay Running because we crashed
+        traceback.print_exc()
+        supervisor._stop_child()
+        supervisor.tracking.update_run(
+            spec.run_id, status=RunStatus.FAILED, ended=True,
+            error={"code": "SupervisorError",
+                   "message": f"The job supervisor failed: {type(exc).__name__}: {exc}"})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The only code that knows SQL and artifact layout.
+
+``open_store(url)`` gives a :class:`Store` whose parts expose typed functions and records,
+never sessions or rows::
+
+    store = open_store("sqlite:///ws/.mlstudio/mlstudio.db")
+    store.tracking.create_run("wine", "wine_1", "experiment")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jupyter_mlstudio.store.artifacts import ArtifactStore
+from jupyter_mlstudio.store.assets import AssetStore
+from jupyter_mlstudio.store.database import Database
+from jupyter_mlstudio.store.entities import (
+    ACTIVE_STATUSES,
+    TERMINAL_STATUSES,
+    ComputeTargetRecord,
+    DatastoreRecord,
+    EnvironmentRecord,
+    ExperimentRecord,
+    LatestMetric,
+    MetricPoint,
+    ModelRecord,
+    RunRecord,
+    RunsFilter,
+    RunStatus,
+)
+from jupyter_mlstudio.store.migrate import upgrade
+from jupyter_mlstudio.store.models import ModelStore
+from jupyter_mlstudio.store.tracking import TrackingStore
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TERMINAL_STATUSES",
+    "ArtifactStore",
+    "AssetStore",
+    "ComputeTargetRecord",
+    "Database",
+    "DatastoreRecord",
+    "EnvironmentRecord",
+    "ExperimentRecord",
+    "LatestMetric",
+    "MetricPoint",
+    "ModelRecord",
+    "ModelStore",
+    "RunRecord",
+    "RunStatus",
+    "RunsFilter",
+    "Store",
+    "TrackingStore",
+    "open_store",
+]
+
+
+@dataclass(frozen=True)
+class Store:
+    """The metadata database of one workspace, split by concept."""
+
+    db: Database
+    tracking: TrackingStore
+    assets: AssetStore
+    models: ModelStore
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the metadata database at ``url``, upgrading its schema to this code's."""
+    db = Database(url)
+    if migrate:
+        upgrade(db)
+    return Store(db=db, tracking=TrackingStore(db), assets=AssetStore(db), models=ModelStore(db))

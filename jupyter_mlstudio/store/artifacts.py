@@ -1,0 +1,162 @@
+"""Artifacts (run files, logs, snapshots, models) behind one fsspec-backed class.
+
+Writes are atomic: a file is written under a temporary name beside its final one and then
+moved into place, so a crash never leaves a half file that looks whole.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import fsspec
+from fsspec.core import url_to_fs
+
+from jupyter_mlstudio.errors import ArtifactNotFoundError, UserErrorException, ValidationError
+
+_PROTOCOL_EXTRAS = {"s3": "s3", "s3a": "s3", "abfs": "azure", "az": "azure", "gs": "gcs", "gcs": "gcs"}
+
+
+def _check_relative(path: str) -> str:
+    """A path inside an artifact area: relative, forward slashes, no way out with ``..``."""
+    clean = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
+    if clean in ("", ".") or clean == ".." or clean.startswith("../"):
+        raise ValidationError(
+            f"The artifact path {path!r} is not a relative path inside the run.",
+            hint="Use a name such as 'outputs/model.pkl'.", path=path,
+        )
+    return clean
+
+
+class ArtifactStore:
+    """Files under one root URL (a local folder by default, or s3://, abfs://, gs://...)."""
+
+    def __init__(self, root: str, storage_options: dict[str, object] | None = None) -> None:
+        self.root_url = root
+        try:
+            self.fs, self.root = url_to_fs(root, **(storage_options or {}))
+        except (ImportError, ValueError) as exc:
+            protocol = root.split("://", 1)[0]
+            extra = _PROTOCOL_EXTRAS.get(protocol, protocol)
+            raise UserErrorException(
+                f"The artifact root {root!r} needs an fsspec backend that is not installed.",
+                hint=f"pip install 'jupyter_mlstudio[{extra}]'.",
+            ) from exc
+        self.is_local = isinstance(self.fs, fsspec.implementations.local.LocalFileSystem)
+
+    def full_path(self, path: str) -> str:
+        """The store's own path of ``path``; an empty ``path`` is the root itself."""
+        return self.root if path == "" else posixpath.join(self.root, _check_relative(path))
+
+    def local_path(self, path: str) -> Path | None:
+        """The path on this machine's disk, when the store is a local folder."""
+        return Path(self.full_path(path)) if self.is_local else None
+
+    def put_file(self, local: str | os.PathLike[str], path: str) -> None:
+        dest = self.full_path(path)
+        if self.is_local:
+            Path(dest).parent.mkdir(parents=True, exist_ok=True)
+            tmp = f"{dest}.tmp-{uuid.uuid4().hex}"
+            try:
+                self.fs.put_file(os.fspath(local), tmp)
+                os.replace(tmp, dest)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        else:
+            # Object stores make a put visible only once it is whole.
+            self.fs.put_file(os.fspath(local), dest)
+
+    def put_bytes(self, data: bytes, path: str) -> None:
+        dest = self.full_path(path)
+        if self.is_local:
+            Path(dest).parent.mkdir(parents=True, exist_ok=True)
+            tmp = f"{dest}.tmp-{uuid.uuid4().hex}"
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, dest)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        else:
+            self.fs.pipe_file(dest, data)
+
+    def put_folder(self, local: str | os.PathLike[str], prefix: str) -> list[str]:
+        """Upload every file under ``local`` to ``prefix/...``; returns the artifact paths."""
+        base = Path(local)
+        written = []
+        for file in sorted(p for p in base.rglob("*") if p.is_file()):
+            name = posixpath.join(prefix, file.relative_to(base).as_posix())
+            self.put_file(file, name)
+            written.append(_check_relative(name))
+        return written
+
+    def open(self, path: str, mode: str = "rb") -> IO[bytes]:
+        full = self.full_path(path)
+        if "r" in mode and not self.fs.isfile(full):
+            raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path)
+        return self.fs.open(full, mode)
+
+    def read_bytes(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        full = self.full_path(path)
+        try:
+            return self.fs.cat_file(full, start=start, end=end)
+        except FileNotFoundError as exc:
+            raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path) from exc
+
+    def size(self, path: str) -> int:
+        try:
+            return int(self.fs.size(self.full_path(path)))
+        except FileNotFoundError:
+            return 0
+
+    def exists(self, path: str) -> bool:
+        return bool(self.fs.exists(self.full_path(path)))
+
+    def get_file(self, path: str, local: str | os.PathLike[str]) -> None:
+        full = self.full_path(path)
+        if not self.fs.isfile(full):
+            raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path)
+        Path(local).parent.mkdir(parents=True, exist_ok=True)
+        tmp = f"{os.fspath(local)}.tmp-{uuid.uuid4().hex}"
+        try:
+            self.fs.get_file(full, tmp)
+            os.replace(tmp, local)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def list(self, prefix: str) -> list[str]:
+        """Every file under ``prefix``, as paths relative to it, sorted."""
+        base = self.full_path(prefix)
+        if not self.fs.exists(base):
+            return []
+        out = []
+        for found in self.fs.find(base):
+            rel = posixpath.relpath(self._strip(found), self._strip(base))
+            if ".tmp-" not in posixpath.basename(rel):
+                out.append(rel)
+        return sorted(out)
+
+    def iter_files(self, prefix: str) -> Iterator[str]:
+        yield from self.list(prefix)
+
+    def copy_tree(self, src_prefix: str, dest_prefix: str) -> list[str]:
+        """Copy every file under one prefix to another (used to keep model versions whole)."""
+        copied = []
+        for rel in self.list(src_prefix):
+            with self.open(posixpath.join(src_prefix, rel)) as fh:
+                self.put_bytes(fh.read(), posixpath.join(dest_prefix, rel))
+            copied.append(rel)
+        return copied
+
+    def _strip(self, path: str) -> str:
+        return self.fs._strip_protocol(path)  # type: ignore[attr-defined]
+
+
+__all__ = ["ArtifactStore"]

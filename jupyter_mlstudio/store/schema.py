@@ -1,0 +1,164 @@
+"""Table definitions of the metadata database (SQLAlchemy Core).
+
+Only the store package reads these; the rest of jupyter_mlstudio sees the entities in
+``entities.py``. Changing a table here needs a new Alembic revision in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+workspace = Table(
+    "workspace",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("properties", Text, nullable=False, default="{}"),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created_at", Double, nullable=False),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("tags", Text, nullable=False, default="{}"),
+    Column("run_counter", Integer, nullable=False, default=0),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(255), nullable=False, unique=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id"), nullable=False),
+    Column("parent_run_id", String(255), nullable=True, index=True),
+    Column("number", Integer, nullable=False),
+    Column("name", String(255), nullable=True),
+    Column("display_name", String(255), nullable=True),
+    Column("run_type", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("target", String(255), nullable=True),
+    Column("created_at", Double, nullable=False),
+    Column("started_at", Double, nullable=True),
+    Column("ended_at", Double, nullable=True),
+    Column("heartbeat_at", Double, nullable=True),
+    Column("pid", Integer, nullable=True),
+    Column("host", String(255), nullable=True),
+    Column("pid_started_at", Double, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("error", Text, nullable=True),
+    Column("definition", Text, nullable=False, default="{}"),
+    Index("ix_runs_experiment_created", "experiment_id", "created_at"),
+    Index("ix_runs_status", "status"),
+)
+
+
+def _key_value_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("run_pk", Integer, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+
+
+run_tags = _key_value_table("run_tags")
+run_properties = _key_value_table("run_properties")
+run_params = _key_value_table("run_params")
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_pk", Integer, ForeignKey("runs.pk", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("value", Double, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("timestamp", Double, nullable=False),
+    Index("ix_metrics_run_key_step", "run_pk", "key", "step"),
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_pk", Integer, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("value", Double, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("timestamp", Double, nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+)
+
+environments = Table(
+    "environments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("name", "version", name="uq_environments_name_version"),
+)
+
+compute_targets = Table(
+    "compute_targets",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("config", Text, nullable=False, default="{}"),
+    Column("max_concurrency", Integer, nullable=False),
+    Column("provisioning_state", String(32), nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+datastores = Table(
+    "datastores",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("root", Text, nullable=False),
+    Column("options", Text, nullable=False, default="{}"),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("created_at", Double, nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("run_id", String(255), nullable=True, index=True),
+    Column("artifact_path", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("framework", String(64), nullable=True),
+    Column("framework_version", String(64), nullable=True),
+    Column("tags", Text, nullable=False, default="{}"),
+    Column("properties", Text, nullable=False, default="{}"),
+    Column("datasets", Text, nullable=False, default="[]"),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("name", "version", name="uq_models_name_version"),
+)
