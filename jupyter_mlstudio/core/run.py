@@ -55,6 +55,8 @@ class Run:
         self._workspace = experiment.workspace
         self._record = _record or self._workspace._store.tracking.get_run(run_id)
         self._id = run_id
+        # Interactive runs keep ./outputs (or ``outputs``) as Azure ML does: files written
+        # there during the run are uploaded on complete().
         self._outputs = outputs
         self._files = RunFiles(self._workspace._artifacts, run_id)
 
@@ -166,7 +168,7 @@ class Run:
     # ---- logging -----------------------------------------------------------------------
     def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
         """Log a number, boolean or string; logging a name again makes a series."""
-        if type(name) is not str:
+        if type(name) is not str or not 0 < len(name) <= mv.MAX_NAME:
             mv.check_metric_name(name)
         number, payload = mv.encode_scalar(name, value)
         if step is not None and (not isinstance(step, int) or step < 0):
@@ -388,9 +390,21 @@ class Run:
         if self._in_job:
             return
         self._logger.detach(self._id)
+        self._upload_outputs()
         if _set_status:
             self._store.update_run(self._id, status=RunStatus.COMPLETED, ended=True)
         self._refresh()
+
+    def _upload_outputs(self) -> None:
+        if self.type != "experiment" or self._outputs is False:
+            return
+        folder = Path(self._outputs or "outputs")
+        started = self._record.started_at or self._record.created_at
+        if not folder.is_dir():
+            return
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if file.stat().st_mtime >= started - 1:
+                self._files.put_file(file, "outputs/" + file.relative_to(folder).as_posix())
 
     def fail(self, error_details: Any = None, error_code: str | None = None,
              _set_status: bool = True) -> None:

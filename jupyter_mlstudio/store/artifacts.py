@@ -23,8 +23,9 @@ _PROTOCOL_EXTRAS = {"s3": "s3", "s3a": "s3", "abfs": "azure", "az": "azure", "gs
 
 def _check_relative(path: str) -> str:
     """A path inside an artifact area: relative, forward slashes, no way out with ``..``."""
-    clean = posixpath.normpath(path.replace("\\", "/")).lstrip("/")
-    if clean in ("", ".") or clean == ".." or clean.startswith("../"):
+    given = path.replace("\\", "/")
+    clean = posixpath.normpath(given)
+    if given.startswith("/") or clean in ("", ".") or ".." in clean.split("/"):
         raise ValidationError(
             f"The artifact path {path!r} is not a relative path inside the run.",
             hint="Use a name such as 'outputs/model.pkl'.", path=path,
@@ -49,8 +50,7 @@ class ArtifactStore:
         self.is_local = isinstance(self.fs, fsspec.implementations.local.LocalFileSystem)
 
     def full_path(self, path: str) -> str:
-        """The store's own path of ``path``; an empty ``path`` is the root itself."""
-        return self.root if path == "" else posixpath.join(self.root, _check_relative(path))
+        return posixpath.join(self.root, _check_relative(path))
 
     def local_path(self, path: str) -> Path | None:
         """The path on this machine's disk, when the store is a local folder."""
@@ -133,7 +133,7 @@ class ArtifactStore:
 
     def list(self, prefix: str) -> list[str]:
         """Every file under ``prefix``, as paths relative to it, sorted."""
-        base = self.full_path(prefix)
+        base = self.full_path(prefix) if prefix else self.root
         if not self.fs.exists(base):
             return []
         out = []

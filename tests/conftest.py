@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import PostgresServer, postgres_server
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    # The list of known workspaces lives in MLSTUDIO_HOME: keep each test's to itself.
+    monkeypatch.setenv("MLSTUDIO_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("MLSTUDIO_HEARTBEAT_SECONDS", "0.5")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    if os.environ.get("MLSTUDIO_SKIP_POSTGRES") == "1":
+        yield None
+        return
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def metadata_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh metadata database: SQLite in the test's folder, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'meta.db'}"
+    server = request.getfixturevalue("postgres")
+    if server is None:
+        pytest.skip("MLSTUDIO_SKIP_POSTGRES=1")
+    return server.new_database()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, metadata_url: str, monkeypatch: pytest.MonkeyPatch):
+    from jupyter_mlstudio.core import Workspace
+
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return Workspace.create(name="test_ws", path=folder, metadata_url=metadata_url,
+                            show_output=False)
+
+
+@pytest.fixture
+def local_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A default workspace (SQLite, local artifacts) in the test's folder."""
+    from jupyter_mlstudio.core import Workspace
+
+    monkeypatch.chdir(tmp_path)
+    return Workspace.create(name="local_ws", show_output=False)
