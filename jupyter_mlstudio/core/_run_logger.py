@@ -49,7 +49,7 @@ class RunLogger:
         self._thread: threading.Thread | None = None
         self._last_beat = 0.0
         self._failures = 0
-        atexit.register(self.flush_all)
+        atexit.register(self._at_exit)
 
     # ---- registration ----------------------------------------------------------------
     def attach(
@@ -120,6 +120,20 @@ class RunLogger:
             except Exception as exc:  # at exit there is no caller to raise to
                 warnings.warn(f"Metrics of run {run_id} could not be written: {exc}",
                               stacklevel=1)
+
+    def _at_exit(self) -> None:
+        """Interpreter exit: write everything, and end the interactive runs this process
+        still holds as Completed (as MLflow does), rather than leave them Running."""
+        self.flush_all()
+        from jupyter_mlstudio.store import RunStatus
+
+        for run_id, pending in list(self._runs.items()):
+            if pending.heartbeat:
+                try:
+                    self._tracking.update_run(run_id, status=RunStatus.COMPLETED, ended=True,
+                                              only_from=[RunStatus.RUNNING])
+                except MlStudioError:
+                    pass  # the liveness check fails it later instead
 
     def _ensure_thread(self) -> None:
         with self._runs_lock:
