@@ -43,8 +43,9 @@ def ws(tmp_path: Path, metadata_url: str, monkeypatch: pytest.MonkeyPatch):
     folder = tmp_path / "ws"
     folder.mkdir()
     monkeypatch.chdir(folder)
-    return Workspace.create(name="test_ws", path=folder, metadata_url=metadata_url,
-                            show_output=False)
+    return Workspace.create(
+        name="test_ws", path=folder, metadata_url=metadata_url, show_output=False
+    )
 
 
 @pytest.fixture

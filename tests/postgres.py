@@ -50,10 +50,18 @@ class PostgresServer:
     def start(self) -> None:
         data = self.dir / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "mlstudio", "--no-sync")
-        self._run("pg_ctl", "-D", str(data), "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c max_connections=200",
-                  "-l", str(self.dir / "log"), "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200",
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         try:
@@ -69,8 +77,9 @@ class PostgresServer:
         import psycopg
 
         name = f"ws_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"postgresql://mlstudio@127.0.0.1:{self.port}/postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"postgresql://mlstudio@127.0.0.1:{self.port}/postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://mlstudio@127.0.0.1:{self.port}/{name}"
 
@@ -82,7 +91,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         raise RuntimeError(
             "PostgreSQL server binaries were not found (/usr/lib/postgresql/*/bin). "
             "Install them with 'apt-get install -y postgresql' (make test does this), or set "
-            "MLSTUDIO_SKIP_POSTGRES=1 to skip the PostgreSQL half of the store tests.")
+            "MLSTUDIO_SKIP_POSTGRES=1 to skip the PostgreSQL half of the store tests."
+        )
     server = PostgresServer(bin_dir)
     started = time.monotonic()
     server.start()

@@ -28,7 +28,19 @@ _EXPORTS = {
     "Model": "jupyter_mlstudio.core.model",
 }
 
-__all__ = ["VERSION", *_EXPORTS]
+__all__ = [
+    "VERSION",
+    "ComputeTarget",
+    "Datastore",
+    "Environment",
+    "Experiment",
+    "Model",
+    "Run",
+    "RunConfiguration",
+    "ScriptRun",
+    "ScriptRunConfig",
+    "Workspace",
+]
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.compute import ComputeTarget

@@ -51,8 +51,9 @@ def params_from_arguments(arguments: Sequence[str]) -> dict[str, str]:
             key, eq, inline = arg.lstrip("-").partition("=")
             if eq:
                 params[key] = inline
-            elif i + 1 < len(arguments) and not (arguments[i + 1].startswith("-")
-                                                 and not _is_number(arguments[i + 1])):
+            elif i + 1 < len(arguments) and not (
+                arguments[i + 1].startswith("-") and not _is_number(arguments[i + 1])
+            ):
                 params[key] = arguments[i + 1]
                 i += 1
             else:
@@ -77,15 +78,23 @@ def _target_name(target: Any) -> str:
     name = getattr(target, "name", None)
     if not isinstance(name, str):
         raise ValidationError(
-            f"compute_target must be a name or a ComputeTarget, not {type(target).__name__}.")
+            f"compute_target must be a name or a ComputeTarget, not {type(target).__name__}."
+        )
     return name
 
 
-def submit_script(experiment: Experiment, config: ScriptRunConfig,
-                  tags: Mapping[str, str] | None = None, *, run_type: str = SCRIPT_RUN_TYPE,
-                  parent_run_id: str | None = None, run_id: str | None = None,
-                  properties: Mapping[str, str] | None = None,
-                  extra_definition: Mapping[str, Any] | None = None, **kwargs: Any) -> Run:
+def submit_script(
+    experiment: Experiment,
+    config: ScriptRunConfig,
+    tags: Mapping[str, str] | None = None,
+    *,
+    run_type: str = SCRIPT_RUN_TYPE,
+    parent_run_id: str | None = None,
+    run_id: str | None = None,
+    properties: Mapping[str, str] | None = None,
+    extra_definition: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Run:
     """Validate ``config``, store its snapshot, create the run and start its job."""
     from jupyter_mlstudio.core.experiment import new_run_id
     from jupyter_mlstudio.core.run import Run
@@ -100,31 +109,47 @@ def submit_script(experiment: Experiment, config: ScriptRunConfig,
     env = config.environment
     arguments = [job_argument(ws, a) for a in config.arguments]
     definition = {
-        "script": config.script, "arguments": arguments,
-        "command": config.command if isinstance(config.command, str) else
-        (shlex.join(config.command) if config.command else None),
-        "sourceDirectory": str(source), "target": target.name,
+        "script": config.script,
+        "arguments": arguments,
+        "command": config.command
+        if isinstance(config.command, str)
+        else (shlex.join(config.command) if config.command else None),
+        "sourceDirectory": str(source),
+        "target": target.name,
         "environment": {"name": env.name, "version": env.version},
         "maxRunDurationSeconds": config.max_run_duration_seconds,
         **dict(extra_definition or {}),
     }
     record = ws._store.tracking.create_run(
-        experiment.name, run_id or new_run_id(experiment.name), run_type,
-        status=RunStatus.NOT_STARTED, parent_run_id=parent_run_id, target=target.name,
-        definition=definition, tags=tags, properties=properties,
-        params=params_from_arguments(arguments), experiment=experiment._record,
+        experiment.name,
+        run_id or new_run_id(experiment.name),
+        run_type,
+        status=RunStatus.NOT_STARTED,
+        parent_run_id=parent_run_id,
+        target=target.name,
+        definition=definition,
+        tags=tags,
+        properties=properties,
+        params=params_from_arguments(arguments),
+        experiment=experiment._record,
     )
     prefix = snapshot_prefix(record.run_id)
     for path, rel in files:
         ws._artifacts.put_file(path, f"{prefix}/{rel}")
     assert ws._config_path is not None
     spec = JobSpec(
-        run_id=record.run_id, metadata_url=ws.metadata_url, artifact_root=ws.artifact_root,
+        run_id=record.run_id,
+        metadata_url=ws.metadata_url,
+        artifact_root=ws.artifact_root,
         artifact_options=ws._config.get("artifact_options"),
-        workspace_config=str(ws._config_path), target=target.name,
-        max_concurrency=target.max_concurrency, python=env.python_executable(),
-        command=[*(command if config.command else [env.python_executable(), *command]),
-                 *([] if config.command else arguments)],
+        workspace_config=str(ws._config_path),
+        target=target.name,
+        max_concurrency=target.max_concurrency,
+        python=env.python_executable(),
+        command=[
+            *(command if config.command else [env.python_executable(), *command]),
+            *([] if config.command else arguments),
+        ],
         environment_variables={k: str(v) for k, v in env.environment_variables.items()},
         max_run_duration_seconds=config.max_run_duration_seconds,
     )
@@ -135,26 +160,32 @@ def submit_script(experiment: Experiment, config: ScriptRunConfig,
 
 def _command(config: ScriptRunConfig, source: Path) -> list[str]:
     if config.command:
-        parts = shlex.split(config.command) if isinstance(config.command, str) else [
-            str(c) for c in config.command]
+        parts = (
+            shlex.split(config.command)
+            if isinstance(config.command, str)
+            else [str(c) for c in config.command]
+        )
         if not parts:
             raise ValidationError("The command of the ScriptRunConfig is empty.")
         return parts
     if not config.script:
         raise ValidationError(
             "The ScriptRunConfig names no script.",
-            hint="Pass script='train.py' (a file in source_directory) or command=[...].")
+            hint="Pass script='train.py' (a file in source_directory) or command=[...].",
+        )
     script = source / config.script
     if not source.is_dir():
         raise ValidationError(
             f"The source directory {source} does not exist.",
             hint="Pass the folder that holds your script as source_directory.",
-            path=str(source))
+            path=str(source),
+        )
     if not script.is_file():
         raise ValidationError(
             f"The script {config.script!r} does not exist in the source directory {source}.",
             hint="Check the name, or set source_directory to the folder that holds it.",
-            path=str(script))
+            path=str(script),
+        )
     return [config.script]
 
 

@@ -22,7 +22,8 @@ def check_metric_name(name: object) -> str:
         raise ValidationError(
             f"A metric name must be a non-empty string of at most {MAX_NAME} characters, "
             f"not {name!r}.",
-            hint="For example run.log('accuracy', 0.91).", name=name,
+            hint="For example run.log('accuracy', 0.91).",
+            name=name,
         )
     return name
 
@@ -48,7 +49,8 @@ def encode_scalar(name: str, value: object) -> tuple[float | None, str | None]:
         hint += "; log a list with run.log_list(name, values)"
     raise ValidationError(
         f"The value logged as {name!r} is a {type(value).__name__}, which is not a metric value.",
-        hint=hint + ".", name=name,
+        hint=hint + ".",
+        name=name,
     )
 
 

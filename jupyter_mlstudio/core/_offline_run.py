@@ -47,8 +47,9 @@ class OfflineRun:
     def log_table(self, name: str, value: Mapping[str, Any], description: str = "") -> None:
         self._record("table", name, dict(value))
 
-    def log_image(self, name: str, path: Any = None, plot: Any = None,
-                  description: str = "") -> None:
+    def log_image(
+        self, name: str, path: Any = None, plot: Any = None, description: str = ""
+    ) -> None:
         self._record("image", name, path if path is not None else "<plot>")
 
     def log_confusion_matrix(self, name: str, value: Any, description: str = "") -> None:
@@ -94,8 +95,9 @@ class OfflineRun:
     def complete(self, _set_status: bool = True) -> None:
         self.status = "Completed"
 
-    def fail(self, error_details: Any = None, error_code: str | None = None,
-             _set_status: bool = True) -> None:
+    def fail(
+        self, error_details: Any = None, error_code: str | None = None, _set_status: bool = True
+    ) -> None:
         self.status = "Failed"
 
     def get_context(self, allow_offline: bool = True) -> OfflineRun:

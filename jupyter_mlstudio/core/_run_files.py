@@ -42,8 +42,8 @@ class RunFiles:
         if not source.is_file():
             raise ValidationError(
                 f"Cannot upload {source}: no such file.",
-                hint="Give the path of an existing file (relative paths start at "
-                f"{os.getcwd()}).", path=str(source),
+                hint=f"Give the path of an existing file (relative paths start at {os.getcwd()}).",
+                path=str(source),
             )
         self.put_file(source, name)
 
@@ -75,19 +75,27 @@ class RunFiles:
         except ArtifactNotFoundError as exc:
             raise ArtifactNotFoundError(
                 f"Run {self._run_id} has no file {name!r}.",
-                hint="run.get_file_names() lists its files.", run_id=self._run_id, path=name,
+                hint="run.get_file_names() lists its files.",
+                run_id=self._run_id,
+                path=name,
             ) from exc
         return str(target)
 
-    def download_files(self, prefix: str | None, output_directory: str | os.PathLike[str] | None,
-                       *, append_prefix: bool = True) -> list[str]:
+    def download_files(
+        self,
+        prefix: str | None,
+        output_directory: str | os.PathLike[str] | None,
+        *,
+        append_prefix: bool = True,
+    ) -> list[str]:
         from tqdm.auto import tqdm
 
         names = [n for n in self.names() if prefix is None or n.startswith(prefix)]
         out_dir = Path(output_directory or tempfile.mkdtemp(prefix=f"{self._run_id}-"))
         written = []
-        for name in tqdm(names, desc=f"Downloading {self._run_id}", unit="file",
-                         disable=len(names) < 20):
+        for name in tqdm(
+            names, desc=f"Downloading {self._run_id}", unit="file", disable=len(names) < 20
+        ):
             rel = name if append_prefix or not prefix else posixpath.relpath(name, prefix)
             target = out_dir / rel
             self._artifacts.get_file(self._path(name), target)

@@ -53,7 +53,11 @@ class RunLogger:
 
     # ---- registration ----------------------------------------------------------------
     def attach(
-        self, run_id: str, *, heartbeat: bool = False, steps: dict[str, int] | None = None,
+        self,
+        run_id: str,
+        *,
+        heartbeat: bool = False,
+        steps: dict[str, int] | None = None,
         on_cancel: Callable[[], None] | None = None,
     ) -> None:
         """Start buffering for ``run_id``; ``heartbeat`` when this process owns the run."""
@@ -75,8 +79,15 @@ class RunLogger:
             self._runs.pop(run_id, None)
 
     # ---- the hot path ------------------------------------------------------------------
-    def add(self, run_id: str, key: str, kind: str, value: float | None, payload: str | None,
-            step: int | None) -> None:
+    def add(
+        self,
+        run_id: str,
+        key: str,
+        kind: str,
+        value: float | None,
+        payload: str | None,
+        step: int | None,
+    ) -> None:
         pending = self._runs.get(run_id)
         if pending is None:
             self.attach(run_id)
@@ -118,8 +129,7 @@ class RunLogger:
             try:
                 self.flush(run_id)
             except Exception as exc:  # at exit there is no caller to raise to
-                warnings.warn(f"Metrics of run {run_id} could not be written: {exc}",
-                              stacklevel=1)
+                warnings.warn(f"Metrics of run {run_id} could not be written: {exc}", stacklevel=1)
 
     def _at_exit(self) -> None:
         """Interpreter exit: write everything, and end the interactive runs this process
@@ -130,8 +140,12 @@ class RunLogger:
         for run_id, pending in list(self._runs.items()):
             if pending.heartbeat:
                 try:
-                    self._tracking.update_run(run_id, status=RunStatus.COMPLETED, ended=True,
-                                              only_from=[RunStatus.RUNNING])
+                    self._tracking.update_run(
+                        run_id,
+                        status=RunStatus.COMPLETED,
+                        ended=True,
+                        only_from=[RunStatus.RUNNING],
+                    )
                 except MlStudioError:
                     pass  # the liveness check fails it later instead
 
@@ -156,7 +170,8 @@ class RunLogger:
                     if self._failures in (1, 10, 100):
                         warnings.warn(
                             f"Metrics of run {run_id} are kept in memory and will be written "
-                            f"when the database answers again: {exc}", stacklevel=1,
+                            f"when the database answers again: {exc}",
+                            stacklevel=1,
                         )
             now = time.monotonic()
             if now - self._last_beat >= heartbeat_seconds():

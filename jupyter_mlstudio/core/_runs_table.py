@@ -19,11 +19,17 @@ def runs_dataframe(tracking: TrackingStore, filters: RunsFilter) -> pd.DataFrame
     rows: list[dict[str, Any]] = []
     for r in records:
         row: dict[str, Any] = {
-            "run_id": r.run_id, "experiment": r.experiment_name, "number": r.number,
-            "display_name": r.display_name, "type": r.run_type, "status": r.status,
-            "target": r.target, "parent_run_id": r.parent_run_id,
+            "run_id": r.run_id,
+            "experiment": r.experiment_name,
+            "number": r.number,
+            "display_name": r.display_name,
+            "type": r.run_type,
+            "status": r.status,
+            "target": r.target,
+            "parent_run_id": r.parent_run_id,
             "start_time": pd.to_datetime(r.started_at, unit="s", utc=True)
-            if r.started_at else pd.NaT,
+            if r.started_at
+            else pd.NaT,
             "end_time": pd.to_datetime(r.ended_at, unit="s", utc=True) if r.ended_at else pd.NaT,
         }
         for key, value in r.params.items():
@@ -34,6 +40,16 @@ def runs_dataframe(tracking: TrackingStore, filters: RunsFilter) -> pd.DataFrame
         for key, value in r.tags.items():
             row[f"tags.{key}"] = value
         rows.append(row)
-    columns = ["run_id", "experiment", "number", "display_name", "type", "status", "target",
-               "parent_run_id", "start_time", "end_time"]
+    columns = [
+        "run_id",
+        "experiment",
+        "number",
+        "display_name",
+        "type",
+        "status",
+        "target",
+        "parent_run_id",
+        "start_time",
+        "end_time",
+    ]
     return pd.DataFrame(rows, columns=None if rows else columns)

@@ -18,8 +18,16 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT_MB = 300.0  # Azure ML's limit
 DEFAULT_MAX_FILES = 2000
-_ALWAYS_IGNORED = (".git", "__pycache__", ".ipynb_checkpoints", ".mlstudio", ".azureml",
-                   ".venv", "node_modules", "*.pyc")
+_ALWAYS_IGNORED = (
+    ".git",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    ".mlstudio",
+    ".azureml",
+    ".venv",
+    "node_modules",
+    "*.pyc",
+)
 
 
 def snapshot_prefix(run_id: str) -> str:
@@ -86,13 +94,16 @@ def list_snapshot_files(source_directory: str | os.PathLike[str]) -> list[tuple[
                     f"(found at least {total / 1024 / 1024:.1f} MB in {len(files)} files).",
                     hint="Move data out of the source directory (upload it to a datastore), "
                     "list what to leave out in .amlignore, or raise MLSTUDIO_SNAPSHOT_LIMIT_MB.",
-                    path=str(source), limit_bytes=limit, size_bytes=total,
+                    path=str(source),
+                    limit_bytes=limit,
+                    size_bytes=total,
                 )
     return files
 
 
-def take_snapshot(workspace: Workspace, run_id: str,
-                  source_directory: str | os.PathLike[str]) -> int:
+def take_snapshot(
+    workspace: Workspace, run_id: str, source_directory: str | os.PathLike[str]
+) -> int:
     """Store the source directory with the run; returns the number of files."""
     files = list_snapshot_files(source_directory)
     prefix = snapshot_prefix(run_id)

@@ -44,8 +44,9 @@ class LogTail:
         return text
 
 
-def wait_for_run(run: Run, *, show_output: bool, raise_on_error: bool,
-                 out: TextIO | None = None) -> dict[str, Any]:
+def wait_for_run(
+    run: Run, *, show_output: bool, raise_on_error: bool, out: TextIO | None = None
+) -> dict[str, Any]:
     out = out or sys.stdout
     tail = LogTail(run) if show_output else None
     if show_output:

@@ -23,8 +23,11 @@ class CondaDependencies:
     ``serialize_to_string`` write the conda YAML that ``from_conda_specification`` reads.
     """
 
-    def __init__(self, conda_dependencies_file_path: str | os.PathLike[str] | None = None,
-                 _underlying_structure: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        conda_dependencies_file_path: str | os.PathLike[str] | None = None,
+        _underlying_structure: dict[str, Any] | None = None,
+    ) -> None:
         if conda_dependencies_file_path is not None:
             path = Path(conda_dependencies_file_path)
             try:
@@ -32,7 +35,8 @@ class CondaDependencies:
             except (OSError, yaml.YAMLError) as exc:
                 raise ValidationError(
                     f"The conda file {path} cannot be read: {exc}.",
-                    hint="Give a conda environment YAML with 'dependencies:'.", path=str(path),
+                    hint="Give a conda environment YAML with 'dependencies:'.",
+                    path=str(path),
                 ) from exc
         else:
             spec = _underlying_structure or {
@@ -46,9 +50,13 @@ class CondaDependencies:
         self._spec.setdefault("dependencies", [])
 
     @staticmethod
-    def create(pip_indexurl: str | None = None, pip_packages: Iterable[str] | None = None,
-               conda_packages: Iterable[str] | None = None, python_version: str | None = None,
-               pin_sdk_version: bool = True) -> CondaDependencies:
+    def create(
+        pip_indexurl: str | None = None,
+        pip_packages: Iterable[str] | None = None,
+        conda_packages: Iterable[str] | None = None,
+        python_version: str | None = None,
+        pin_sdk_version: bool = True,
+    ) -> CondaDependencies:
         deps = CondaDependencies()
         if python_version:
             deps.set_python_version(python_version)
@@ -73,8 +81,11 @@ class CondaDependencies:
 
     @property
     def conda_packages(self) -> list[str]:
-        return [d for d in self._spec["dependencies"]
-                if isinstance(d, str) and not d.startswith("python=") and d != "python"]
+        return [
+            d
+            for d in self._spec["dependencies"]
+            if isinstance(d, str) and not d.startswith("python=") and d != "python"
+        ]
 
     @property
     def pip_packages(self) -> list[str]:
@@ -122,8 +133,11 @@ class CondaDependencies:
             channels.append(channel)
 
     def set_python_version(self, version: str) -> None:
-        deps = [d for d in self._spec["dependencies"]
-                if not (isinstance(d, str) and (d.startswith("python=") or d == "python"))]
+        deps = [
+            d
+            for d in self._spec["dependencies"]
+            if not (isinstance(d, str) and (d.startswith("python=") or d == "python"))
+        ]
         self._spec["dependencies"] = [f"python={version}", *deps]
 
     # ---- writing -----------------------------------------------------------------------------

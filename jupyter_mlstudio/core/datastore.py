@@ -68,8 +68,11 @@ class Datastore:
         return Path(self._store.root) if self._store.is_local else None
 
     # ---- references ----------------------------------------------------------------------
-    def path(self, path: str | None = None, data_reference_name: str | None = None,
-             ) -> DataReference:
+    def path(
+        self,
+        path: str | None = None,
+        data_reference_name: str | None = None,
+    ) -> DataReference:
         return DataReference(self, data_reference_name, path)
 
     def as_mount(self) -> DataReference:
@@ -79,60 +82,97 @@ class Datastore:
         return DataReference(self, mode="download", path_on_compute=path_on_compute)
 
     # ---- moving files ------------------------------------------------------------------
-    def upload(self, src_dir: str | os.PathLike[str], target_path: str | None = None,
-               overwrite: bool = False, show_progress: bool = True) -> DataReference:
+    def upload(
+        self,
+        src_dir: str | os.PathLike[str],
+        target_path: str | None = None,
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> DataReference:
         """Upload every file under ``src_dir`` to ``target_path`` on this datastore."""
         source = Path(src_dir)
         if not source.is_dir():
             raise ValidationError(
                 f"Cannot upload {source}: no such folder.",
-                hint="Give the folder to upload as src_dir.", path=str(source))
+                hint="Give the folder to upload as src_dir.",
+                path=str(source),
+            )
         files = sorted(p for p in source.rglob("*") if p.is_file())
         self._upload(files, source, target_path, overwrite, show_progress)
         return DataReference(self, path_on_datastore=target_path)
 
-    def upload_files(self, files: Sequence[str | os.PathLike[str]],
-                     relative_root: str | os.PathLike[str] | None = None,
-                     target_path: str | None = None, overwrite: bool = False,
-                     show_progress: bool = True) -> DataReference:
+    def upload_files(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        relative_root: str | os.PathLike[str] | None = None,
+        target_path: str | None = None,
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> DataReference:
         paths = [Path(f) for f in files]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise ValidationError(f"Cannot upload: no such file {missing[0]}.", path=missing[0])
-        root = Path(relative_root) if relative_root else Path(os.path.commonpath(
-            [p.resolve().parent for p in paths])) if paths else Path(".")
+        root = (
+            Path(relative_root)
+            if relative_root
+            else Path(os.path.commonpath([p.resolve().parent for p in paths]))
+            if paths
+            else Path(".")
+        )
         self._upload(paths, root, target_path, overwrite, show_progress)
         return DataReference(self, path_on_datastore=target_path)
 
-    def _upload(self, files: list[Path], root: Path, target_path: str | None, overwrite: bool,
-                show_progress: bool) -> None:
+    def _upload(
+        self,
+        files: list[Path],
+        root: Path,
+        target_path: str | None,
+        overwrite: bool,
+        show_progress: bool,
+    ) -> None:
         from tqdm.auto import tqdm
 
-        names = [posixpath.join(target_path or "", f.resolve().relative_to(root.resolve())
-                                .as_posix()) for f in files]
+        names = [
+            posixpath.join(target_path or "", f.resolve().relative_to(root.resolve()).as_posix())
+            for f in files
+        ]
         if not overwrite:
             taken = [n for n in names if self._store.exists(n)]
             if taken:
                 raise ConflictError(
                     f"{len(taken)} of the files exist on datastore {self.name!r} already "
                     f"(first: {taken[0]}).",
-                    hint="Pass overwrite=True to replace them.", path=taken[0])
+                    hint="Pass overwrite=True to replace them.",
+                    path=taken[0],
+                )
         total = sum(f.stat().st_size for f in files)
-        with tqdm(total=total, unit="B", unit_scale=True, disable=not show_progress,
-                  desc=f"Uploading to {self.name}") as bar:
+        with tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            disable=not show_progress,
+            desc=f"Uploading to {self.name}",
+        ) as bar:
             for file, name in zip(files, names, strict=True):
                 self._store.put_file(file, name)
                 bar.update(file.stat().st_size)
 
-    def download(self, target_path: str | os.PathLike[str], prefix: str | None = None,
-                 overwrite: bool = False, show_progress: bool = True) -> int:
+    def download(
+        self,
+        target_path: str | os.PathLike[str],
+        prefix: str | None = None,
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> int:
         """Download the files under ``prefix`` into ``target_path``; returns how many."""
         from tqdm.auto import tqdm
 
         names = [n for n in self._store.list("") if prefix is None or n.startswith(prefix)]
         count = 0
-        for name in tqdm(names, disable=not show_progress, unit="file",
-                         desc=f"Downloading from {self.name}"):
+        for name in tqdm(
+            names, disable=not show_progress, unit="file", desc=f"Downloading from {self.name}"
+        ):
             target = Path(target_path) / name
             if target.exists() and not overwrite:
                 continue
@@ -146,8 +186,10 @@ class Datastore:
     def _repr_html_(self) -> str:
         from jupyter_mlstudio.core._html import table
 
-        return table(["Name", "Type", "Root", "Default"],
-                     [[self.name, self.datastore_type, self.root, self.is_default]])
+        return table(
+            ["Name", "Type", "Root", "Default"],
+            [[self.name, self.datastore_type, self.root, self.is_default]],
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

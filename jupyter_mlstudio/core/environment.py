@@ -56,9 +56,13 @@ class DockerSection:
         self.arguments: list[str] = []
 
     def to_dict(self) -> dict[str, Any]:
-        return {"enabled": self.enabled, "baseImage": self.base_image,
-                "baseDockerfile": self.base_dockerfile, "shmSize": self.shm_size,
-                "arguments": list(self.arguments)}
+        return {
+            "enabled": self.enabled,
+            "baseImage": self.base_image,
+            "baseDockerfile": self.base_dockerfile,
+            "shmSize": self.shm_size,
+            "arguments": list(self.arguments),
+        }
 
 
 class Environment:
@@ -77,12 +81,12 @@ class Environment:
 
     # ---- factories ---------------------------------------------------------------------
     @staticmethod
-    def from_pip_requirements(name: str, file_path: str | os.PathLike[str],
-                              pip_version: str | None = None) -> Environment:
+    def from_pip_requirements(
+        name: str, file_path: str | os.PathLike[str], pip_version: str | None = None
+    ) -> Environment:
         path = Path(file_path)
         if not path.is_file():
-            raise ValidationError(f"The requirements file {path} does not exist.",
-                                  path=str(path))
+            raise ValidationError(f"The requirements file {path} does not exist.", path=str(path))
         env = Environment(name)
         for line in path.read_text().splitlines():
             line = line.split("#", 1)[0].strip()
@@ -109,9 +113,13 @@ class Environment:
         return env
 
     @staticmethod
-    def from_docker_image(name: str, image: str, container_registry: Any = None,
-                          conda_specification: str | None = None,
-                          pip_requirements: str | None = None) -> Environment:
+    def from_docker_image(
+        name: str,
+        image: str,
+        container_registry: Any = None,
+        conda_specification: str | None = None,
+        pip_requirements: str | None = None,
+    ) -> Environment:
         if conda_specification:
             env = Environment.from_conda_specification(name, conda_specification)
         elif pip_requirements:
@@ -150,7 +158,8 @@ class Environment:
         env.python.interpreter_path = py.get("interpreterPath") or "python"
         env.python.base_conda_environment = py.get("baseCondaEnvironment")
         env.python.conda_dependencies = CondaDependencies(
-            _underlying_structure=py.get("condaDependencies") or None)
+            _underlying_structure=py.get("condaDependencies") or None
+        )
         docker = definition.get("docker") or {}
         env.docker.enabled = bool(docker.get("enabled"))
         env.docker.base_image = docker.get("baseImage")
@@ -171,23 +180,28 @@ class Environment:
     def register(self, workspace: Workspace) -> Environment:
         """Store this definition; the version goes up only when the definition changed."""
         record = workspace._store.assets.register_environment(
-            self.name, self.get_definition(), self.fingerprint())
+            self.name, self.get_definition(), self.fingerprint()
+        )
         self.version = str(record.version)
         return Environment._from_definition(record.definition, record.version)
 
     @staticmethod
-    def get(workspace: Workspace, name: str, version: str | int | None = None,
-            label: str | None = None) -> Environment:
+    def get(
+        workspace: Workspace, name: str, version: str | int | None = None, label: str | None = None
+    ) -> Environment:
         if name in CURATED:
             return CURATED[name]()
         record = workspace._store.assets.get_environment(
-            name, int(version) if version is not None else None)
+            name, int(version) if version is not None else None
+        )
         return Environment._from_definition(record.definition, record.version)
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, Environment]:
-        found = {r.name: Environment._from_definition(r.definition, r.version)
-                 for r in workspace._store.assets.list_environments()}
+        found = {
+            r.name: Environment._from_definition(r.definition, r.version)
+            for r in workspace._store.assets.list_environments()
+        }
         return {**{name: make() for name, make in CURATED.items()}, **found}
 
     def save_to_directory(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
@@ -212,7 +226,8 @@ class Environment:
 def _curated_sklearn() -> Environment:
     env = Environment("mlstudio-sklearn")
     env.python.conda_dependencies = CondaDependencies.create(
-        pip_packages=["scikit-learn", "pandas", "joblib"])
+        pip_packages=["scikit-learn", "pandas", "joblib"]
+    )
     env.version = "1"
     return env
 

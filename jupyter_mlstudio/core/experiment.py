@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jupyter_mlstudio.core._html import table
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["Experiment", "ViewType"]
 
 
-class ViewType(str, Enum):
+class ViewType(StrEnum):
     """Which experiments ``Experiment.list`` shows."""
 
     ActiveOnly = "ActiveOnly"
@@ -33,8 +33,9 @@ class ViewType(str, Enum):
 class Submittable(Protocol):
     """What ``Experiment.submit`` accepts: a config that knows how to start its run."""
 
-    def _submit(self, experiment: Experiment, tags: Mapping[str, str] | None,
-                **kwargs: Any) -> Run: ...
+    def _submit(
+        self, experiment: Experiment, tags: Mapping[str, str] | None, **kwargs: Any
+    ) -> Run: ...
 
 
 class Experiment:
@@ -43,16 +44,28 @@ class Experiment:
     ``Experiment(ws, "wine")`` creates the experiment on first use.
     """
 
-    def __init__(self, workspace: Workspace, name: str, _skip_name_validation: bool = False,
-                 _id: int | None = None, _archived_time: Any = None,
-                 _create_in_cloud: bool = True, _experiment_id: Any = None, *,
-                 _create: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        name: str,
+        _skip_name_validation: bool = False,
+        _id: int | None = None,
+        _archived_time: Any = None,
+        _create_in_cloud: bool = True,
+        _experiment_id: Any = None,
+        *,
+        _create: bool = True,
+        **kwargs: Any,
+    ) -> None:
         if not _skip_name_validation:
             check_name("experiment", name)
         self.workspace = workspace
         self.name = name
-        self._record = (workspace._store.tracking.get_or_create_experiment(name) if _create
-                        else workspace._store.tracking.get_experiment(name))
+        self._record = (
+            workspace._store.tracking.get_or_create_experiment(name)
+            if _create
+            else workspace._store.tracking.get_experiment(name)
+        )
 
     @property
     def id(self) -> str:
@@ -67,8 +80,9 @@ class Experiment:
         return "archived" if self._record and self._record.archived else None
 
     # ---- runs --------------------------------------------------------------------------
-    def submit(self, config: Submittable, tags: Mapping[str, str] | None = None,
-               **kwargs: Any) -> Run:
+    def submit(
+        self, config: Submittable, tags: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Run:
         """Submit a run configuration (ScriptRunConfig, Estimator...) and return its run.
 
         Returns at once; the run goes on in its own process. Use
@@ -83,9 +97,14 @@ class Experiment:
             )
         return submit(self, tags, **kwargs)
 
-    def start_logging(self, *args: Any, outputs: str | None = None,
-                      snapshot_directory: str | None = None, display_name: str | None = None,
-                      **kwargs: Any) -> Run:
+    def start_logging(
+        self,
+        *args: Any,
+        outputs: str | None = None,
+        snapshot_directory: str | None = None,
+        display_name: str | None = None,
+        **kwargs: Any,
+    ) -> Run:
         """Start an interactive run in this process (Running until ``complete()``)."""
         run = self._start_run(display_name=display_name, outputs=outputs)
         if snapshot_directory is not None:
@@ -94,17 +113,30 @@ class Experiment:
             take_snapshot(self.workspace, run.id, snapshot_directory)
         return run
 
-    def _start_run(self, *, run_id: str | None = None, name: str | None = None,
-                   display_name: str | None = None, parent_run_id: str | None = None,
-                   outputs: str | None = None) -> Run:
+    def _start_run(
+        self,
+        *,
+        run_id: str | None = None,
+        name: str | None = None,
+        display_name: str | None = None,
+        parent_run_id: str | None = None,
+        outputs: str | None = None,
+    ) -> Run:
         from jupyter_mlstudio.core.run import Run
         from jupyter_mlstudio.execution.liveness import this_process
 
         tracking = self.workspace._store.tracking
         record = tracking.create_run(
-            self.name, run_id or new_run_id(self.name), "experiment",
-            status=RunStatus.RUNNING, parent_run_id=parent_run_id, name=name,
-            display_name=display_name, target="local", started=True, process=this_process(),
+            self.name,
+            run_id or new_run_id(self.name),
+            "experiment",
+            status=RunStatus.RUNNING,
+            parent_run_id=parent_run_id,
+            name=name,
+            display_name=display_name,
+            target="local",
+            started=True,
+            process=this_process(),
             experiment=self._record,
         )
         run = Run(self, record.run_id, outputs=outputs, _record=record)
@@ -112,42 +144,58 @@ class Experiment:
         self.workspace._run_logger.attach(record.run_id, heartbeat=True)
         return run
 
-    def get_runs(self, type: str | None = None, tags: Mapping[str, str] | str | None = None,  # noqa: A002
-                 properties: Mapping[str, str] | str | None = None,
-                 include_children: bool = False) -> Iterator[Run]:
+    def get_runs(
+        self,
+        type: str | None = None,
+        tags: Mapping[str, str] | str | None = None,
+        properties: Mapping[str, str] | str | None = None,
+        include_children: bool = False,
+    ) -> Iterator[Run]:
         """Runs of this experiment, newest first."""
         from jupyter_mlstudio.core.run import Run, _as_filter
 
         filters = RunsFilter(
-            experiment_names=(self.name,), run_types=(type,) if type else None,
-            tags=_as_filter(tags), properties=_as_filter(properties),
+            experiment_names=(self.name,),
+            run_types=(type,) if type else None,
+            tags=_as_filter(tags),
+            properties=_as_filter(properties),
             top_level_only=not include_children,
         )
         for record in self.workspace._store.tracking.search_runs(filters):
             yield Run._for_record(self, record)
 
-    def get_runs_dataframe(self, include_children: bool = False,
-                           status: str | None = None) -> pd.DataFrame:
+    def get_runs_dataframe(
+        self, include_children: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
         """One row per run: id, status, times, then ``params.*``, ``metrics.*``, ``tags.*``.
 
         Metrics show their latest value. This is the table the studio's Runs view shows.
         """
         from jupyter_mlstudio.core._runs_table import runs_dataframe
 
-        filters = RunsFilter(experiment_names=(self.name,), top_level_only=not include_children,
-                             statuses=(status,) if status else None)
+        filters = RunsFilter(
+            experiment_names=(self.name,),
+            top_level_only=not include_children,
+            statuses=(status,) if status else None,
+        )
         return runs_dataframe(self.workspace._store.tracking, filters)
 
     # ---- experiments -------------------------------------------------------------------
     @staticmethod
-    def list(workspace: Workspace, experiment_name: str | None = None,
-             view_type: ViewType | str = ViewType.ActiveOnly,
-             tags: Mapping[str, str] | None = None) -> list[Experiment]:
+    def list(
+        workspace: Workspace,
+        experiment_name: str | None = None,
+        view_type: ViewType | str = ViewType.ActiveOnly,
+        tags: Mapping[str, str] | None = None,
+    ) -> list[Experiment]:
         view = ViewType(view_type)
         archived = {ViewType.ActiveOnly: False, ViewType.ArchivedOnly: True, ViewType.All: None}
         records = workspace._store.tracking.list_experiments(archived[view], tags)
-        return [Experiment(workspace, r.name, _skip_name_validation=True, _create=False)
-                for r in records if experiment_name in (None, r.name)]
+        return [
+            Experiment(workspace, r.name, _skip_name_validation=True, _create=False)
+            for r in records
+            if experiment_name in (None, r.name)
+        ]
 
     def archive(self) -> None:
         """Hide the experiment from ``Experiment.list`` (its runs are kept)."""
@@ -157,7 +205,8 @@ class Experiment:
         if new_name is not None:
             check_name("experiment", new_name)
         self._record = self.workspace._store.tracking.update_experiment(
-            self.name, archived=False, new_name=new_name)
+            self.name, archived=False, new_name=new_name
+        )
         self.name = self._record.name
 
     def tag(self, key: str, value: str | None = None) -> None:
@@ -165,14 +214,17 @@ class Experiment:
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self._record = self.workspace._store.tracking.update_experiment(
-            self.name, tags={str(k): str(v) for k, v in tags.items()})
+            self.name, tags={str(k): str(v) for k, v in tags.items()}
+        )
 
     def __repr__(self) -> str:
         return f"Experiment(Name: {self.name},\nWorkspace: {self.workspace.name})"
 
     def _repr_html_(self) -> str:
-        return table(["Name", "Workspace", "Runs"],
-                     [[self.name, self.workspace.name, sum(1 for _ in self.get_runs())]])
+        return table(
+            ["Name", "Workspace", "Runs"],
+            [[self.name, self.workspace.name, sum(1 for _ in self.get_runs())]],
+        )
 
 
 def new_run_id(experiment_name: str) -> str:

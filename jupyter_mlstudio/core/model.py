@@ -44,10 +44,19 @@ class Model:
         PYTORCH = "PyTorch"
         MULTI = "Multi"
 
-    def __init__(self, workspace: Workspace, name: str | None = None, id: str | None = None,  # noqa: A002
-                 tags: Any = None, properties: Any = None, version: int | str | None = None,
-                 run_id: str | None = None, model_framework: str | None = None,
-                 expand: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        name: str | None = None,
+        id: str | None = None,
+        tags: Any = None,
+        properties: Any = None,
+        version: int | str | None = None,
+        run_id: str | None = None,
+        model_framework: str | None = None,
+        expand: bool = True,
+        **kwargs: Any,
+    ) -> None:
         if id is not None:
             name, _, ver = id.partition(":")
             version = ver or version
@@ -56,12 +65,14 @@ class Model:
                 raise ValidationError("Model() needs a name, an id ('name:version') or a run_id.")
             found = workspace._store.models.list_models(run_id=run_id)
             if not found:
-                raise ModelNotFoundError(f"No model was registered from run {run_id!r}.",
-                                         run_id=run_id)
+                raise ModelNotFoundError(
+                    f"No model was registered from run {run_id!r}.", run_id=run_id
+                )
             record = found[0]
         else:
             record = workspace._store.models.get_model(
-                name, int(version) if version not in (None, "") else None)
+                name, int(version) if version not in (None, "") else None
+            )
         self._load(workspace, record)
 
     def _load(self, workspace: Workspace, record: ModelRecord) -> None:
@@ -88,13 +99,22 @@ class Model:
 
     # ---- registering ---------------------------------------------------------------------
     @staticmethod
-    def register(workspace: Workspace, model_path: str | os.PathLike[str], model_name: str,
-                 tags: Mapping[str, str] | None = None,
-                 properties: Mapping[str, str] | None = None, description: str | None = None,
-                 datasets: Sequence[Any] | None = None, model_framework: str | None = None,
-                 model_framework_version: str | None = None, child_paths: Any = None,
-                 sample_input_dataset: Any = None, sample_output_dataset: Any = None,
-                 resource_configuration: Any = None, **kwargs: Any) -> Model:
+    def register(
+        workspace: Workspace,
+        model_path: str | os.PathLike[str],
+        model_name: str,
+        tags: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        description: str | None = None,
+        datasets: Sequence[Any] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
+        child_paths: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+        **kwargs: Any,
+    ) -> Model:
         """Register a local file or folder as a new version of ``model_name``."""
         check_name("model", model_name)
         source = Path(model_path)
@@ -102,7 +122,8 @@ class Model:
             raise ValidationError(
                 f"Cannot register {source}: no such file or folder.",
                 hint="Pass the path of the saved model file or folder as model_path.",
-                path=str(source))
+                path=str(source),
+            )
         store = workspace._store.models
         version = store.next_version(model_name)
         prefix = _prefix(model_name, version)
@@ -110,12 +131,27 @@ class Model:
             workspace._artifacts.put_folder(source, f"{prefix}/{source.name}")
         else:
             workspace._artifacts.put_file(source, f"{prefix}/{source.name}")
-        return Model._record(workspace, model_name, version, prefix, None, tags, properties,
-                             description, datasets, model_framework, model_framework_version)
+        return Model._record(
+            workspace,
+            model_name,
+            version,
+            prefix,
+            None,
+            tags,
+            properties,
+            description,
+            datasets,
+            model_framework,
+            model_framework_version,
+        )
 
     @staticmethod
-    def _register_from_run(run: Run, model_name: str, model_path: str | None, **options: Any,
-                           ) -> Model:
+    def _register_from_run(
+        run: Run,
+        model_name: str,
+        model_path: str | None,
+        **options: Any,
+    ) -> Model:
         check_name("model", model_name)
         ws = run.experiment.workspace
         names = run.get_file_names()
@@ -128,14 +164,15 @@ class Model:
                 run.upload_folder(wanted, wanted)
             else:
                 run.upload_file(wanted, wanted)
-            matches = [n for n in run.get_file_names()
-                       if n == wanted or n.startswith(wanted + "/")]
+            matches = [n for n in run.get_file_names() if n == wanted or n.startswith(wanted + "/")]
         if not matches:
             shown = ", ".join(names[:10]) or "none"
             raise ModelNotFoundError(
                 f"Run {run.id} has no file or folder {wanted!r} to register as a model.",
                 hint=f"Its files are: {shown}. Save the model under outputs/ in the run.",
-                run_id=run.id, path=wanted)
+                run_id=run.id,
+                path=wanted,
+            )
         store = ws._store.models
         version = store.next_version(model_name)
         prefix = _prefix(model_name, version)
@@ -145,37 +182,69 @@ class Model:
             with ws._artifacts.open(f"runs/{run.id}/{name}") as fh:
                 ws._artifacts.put_bytes(fh.read(), f"{prefix}/{rel}")
         datasets = options.pop("datasets", None)
-        return Model._record(ws, model_name, version, prefix, run.id, options.get("tags"),
-                             options.get("properties"), options.get("description"), datasets,
-                             options.get("model_framework"),
-                             options.get("model_framework_version"))
+        return Model._record(
+            ws,
+            model_name,
+            version,
+            prefix,
+            run.id,
+            options.get("tags"),
+            options.get("properties"),
+            options.get("description"),
+            datasets,
+            options.get("model_framework"),
+            options.get("model_framework_version"),
+        )
 
     @staticmethod
-    def _record(workspace: Workspace, name: str, version: int, prefix: str, run_id: str | None,
-                tags: Mapping[str, str] | None, properties: Mapping[str, str] | None,
-                description: str | None, datasets: Sequence[Any] | None,
-                framework: str | None, framework_version: str | None) -> Model:
+    def _record(
+        workspace: Workspace,
+        name: str,
+        version: int,
+        prefix: str,
+        run_id: str | None,
+        tags: Mapping[str, str] | None,
+        properties: Mapping[str, str] | None,
+        description: str | None,
+        datasets: Sequence[Any] | None,
+        framework: str | None,
+        framework_version: str | None,
+    ) -> Model:
         used = [{"name": str(getattr(d, "name", d))} for d in datasets or []]
         record = workspace._store.models.add_model(
-            name, version, prefix, run_id=run_id, description=description, framework=framework,
-            framework_version=framework_version, tags=tags, properties=properties,
-            datasets=used)
+            name,
+            version,
+            prefix,
+            run_id=run_id,
+            description=description,
+            framework=framework,
+            framework_version=framework_version,
+            tags=tags,
+            properties=properties,
+            datasets=used,
+        )
         return Model._from_record(workspace, record)
 
     # ---- finding -------------------------------------------------------------------------
     @staticmethod
-    def list(workspace: Workspace, name: str | None = None, tags: Any = None,
-             properties: Any = None, run_id: str | None = None, latest: bool = False,
-             **kwargs: Any) -> list[Model]:
+    def list(
+        workspace: Workspace,
+        name: str | None = None,
+        tags: Any = None,
+        properties: Any = None,
+        run_id: str | None = None,
+        latest: bool = False,
+        **kwargs: Any,
+    ) -> list[Model]:
         """Registered models, newest version first; ``tags`` as keys or [key, value] pairs."""
         records = workspace._store.models.list_models(name=name, run_id=run_id, latest=latest)
         models = [Model._from_record(workspace, r) for r in records]
-        return [m for m in models
-                if _matches(m.tags, tags) and _matches(m.properties, properties)]
+        return [m for m in models if _matches(m.tags, tags) and _matches(m.properties, properties)]
 
     @staticmethod
-    def get_model_path(model_name: str, version: int | None = None,
-                       _workspace: Workspace | None = None) -> str:
+    def get_model_path(
+        model_name: str, version: int | None = None, _workspace: Workspace | None = None
+    ) -> str:
         """Local path of a model's file (or folder), as a scoring script needs it.
 
         Looks in ``AZUREML_MODEL_DIR``, then ``./azureml-models/<name>/<version>``, then
@@ -185,12 +254,12 @@ class Model:
         model_dir = os.environ.get("AZUREML_MODEL_DIR")
         if model_dir:
             candidates += [Path(model_dir) / model_name / str(version or ""), Path(model_dir)]
-        candidates += [Path("azureml-models") / model_name / str(version or ""),
-                       Path(model_name)]
+        candidates += [Path("azureml-models") / model_name / str(version or ""), Path(model_name)]
         for folder in candidates:
             if folder.is_dir() and version is None and folder.parent.name == model_name:
-                numbered = sorted((p for p in folder.iterdir() if p.name.isdigit()),
-                                  key=lambda p: int(p.name))
+                numbered = sorted(
+                    (p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)
+                )
                 folder = numbered[-1] if numbered else folder
             if folder.exists():
                 return _single_file(folder)
@@ -199,7 +268,8 @@ class Model:
             raise ModelNotFoundError(
                 f"Model {model_name!r} was not found locally and no workspace is known.",
                 hint="Run inside a workspace folder, or download the model first.",
-                name=model_name)
+                name=model_name,
+            )
         model = Model(ws, model_name, version=version)
         local = ws._artifacts.local_path(model._artifact_path)
         if local is not None:
@@ -207,8 +277,9 @@ class Model:
         target = Path("azureml-models") / model_name / str(model.version)
         return _single_file(Path(model.download(str(target), exist_ok=True)))
 
-    def download(self, target_dir: str = ".", exist_ok: bool = False,
-                 exists_ok: bool | None = None) -> str:
+    def download(
+        self, target_dir: str = ".", exist_ok: bool = False, exists_ok: bool | None = None
+    ) -> str:
         """Copy the model's files into ``target_dir``; returns the model's local path."""
         ok = exist_ok if exists_ok is None else exists_ok
         files = self.workspace._artifacts.list(self._artifact_path)
@@ -217,15 +288,18 @@ class Model:
             dest = target / rel
             if dest.exists() and not ok:
                 raise UserErrorException(
-                    f"{dest} exists already.", hint="Pass exist_ok=True to overwrite it.",
-                    path=str(dest))
+                    f"{dest} exists already.",
+                    hint="Pass exist_ok=True to overwrite it.",
+                    path=str(dest),
+                )
             self.workspace._artifacts.get_file(f"{self._artifact_path}/{rel}", dest)
         tops = {rel.split("/", 1)[0] for rel in files}
         return str(target / tops.pop()) if len(tops) == 1 else str(target)
 
     def get_sas_urls(self) -> dict[str, str]:
-        return {rel: f"{self.url}/{rel}"
-                for rel in self.workspace._artifacts.list(self._artifact_path)}
+        return {
+            rel: f"{self.url}/{rel}" for rel in self.workspace._artifacts.list(self._artifact_path)
+        }
 
     # ---- changing ------------------------------------------------------------------------
     def add_tags(self, tags: Mapping[str, str]) -> None:
@@ -235,15 +309,21 @@ class Model:
         self._update(tags={k: v for k, v in self.tags.items() if k not in set(tags)})
 
     def add_properties(self, properties: Mapping[str, str]) -> None:
-        taken = [k for k in properties if k in self.properties
-                 and self.properties[k] != str(properties[k])]
+        taken = [
+            k
+            for k in properties
+            if k in self.properties and self.properties[k] != str(properties[k])
+        ]
         if taken:
-            raise ValidationError(f"Property {taken[0]!r} of model {self.id} is set already.",
-                                  hint="Properties cannot change; use tags.")
+            raise ValidationError(
+                f"Property {taken[0]!r} of model {self.id} is set already.",
+                hint="Properties cannot change; use tags.",
+            )
         self._update(properties={**self.properties, **{k: str(v) for k, v in properties.items()}})
 
-    def update(self, tags: Mapping[str, str] | None = None, description: str | None = None,
-               **kwargs: Any) -> None:
+    def update(
+        self, tags: Mapping[str, str] | None = None, description: str | None = None, **kwargs: Any
+    ) -> None:
         self._update(tags=dict(tags) if tags is not None else None, description=description)
 
     def _update(self, **changes: Any) -> None:
@@ -255,19 +335,39 @@ class Model:
         self.workspace._store.models.delete_model(self.name, self.version)
 
     def serialize(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "version": self.version,
-                "runId": self.run_id, "tags": self.tags, "properties": self.properties,
-                "description": self.description, "createdTime": self.created_time,
-                "framework": self.model_framework, "url": self.url}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "runId": self.run_id,
+            "tags": self.tags,
+            "properties": self.properties,
+            "description": self.description,
+            "createdTime": self.created_time,
+            "framework": self.model_framework,
+            "url": self.url,
+        }
 
     def __repr__(self) -> str:
-        return (f"Model(workspace={self.workspace.name!r}, name={self.name!r}, "
-                f"id={self.id!r}, version={self.version}, tags={self.tags})")
+        return (
+            f"Model(workspace={self.workspace.name!r}, name={self.name!r}, "
+            f"id={self.id!r}, version={self.version}, tags={self.tags})"
+        )
 
     def _repr_html_(self) -> str:
-        return table(["Name", "Version", "Run", "Framework", "Tags", "Created"],
-                     [[self.name, self.version, self.run_id or "", self.model_framework or "",
-                       self.tags, self.created_time]])
+        return table(
+            ["Name", "Version", "Run", "Framework", "Tags", "Created"],
+            [
+                [
+                    self.name,
+                    self.version,
+                    self.run_id or "",
+                    self.model_framework or "",
+                    self.tags,
+                    self.created_time,
+                ]
+            ],
+        )
 
 
 def _matches(values: Mapping[str, str], wanted: Any) -> bool:

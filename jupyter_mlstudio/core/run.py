@@ -49,8 +49,15 @@ class Run:
     ``Experiment.start_logging()`` and ``Experiment.submit()`` create new ones.
     """
 
-    def __init__(self, experiment: Experiment, run_id: str, outputs: str | None = None,
-                 *, _record: RunRecord | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        run_id: str,
+        outputs: str | None = None,
+        *,
+        _record: RunRecord | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._experiment = experiment
         self._workspace = experiment.workspace
         self._record = _record or self._workspace._store.tracking.get_run(run_id)
@@ -178,11 +185,14 @@ class Run:
     def log_list(self, name: str, value: Sequence[Any], description: str = "") -> None:
         """Log a list of values under one name."""
         mv.check_metric_name(name)
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence | Iterator) and not \
-                hasattr(value, "tolist"):
+        if isinstance(value, str | bytes) or (
+            not isinstance(value, Sequence | Iterator) and not hasattr(value, "tolist")
+        ):
             raise ValidationError(
                 f"log_list({name!r}, ...) needs a list of values, not {type(value).__name__}.",
-                hint="For one value use run.log(name, value).", name=name)
+                hint="For one value use run.log(name, value).",
+                name=name,
+            )
         values = value.tolist() if hasattr(value, "tolist") else list(value)
         encoded = [mv.encode_scalar(name, v) for v in values]
         for number, payload in encoded:
@@ -196,28 +206,41 @@ class Run:
         row = {col: mv.decode(*mv.encode_scalar(f"{name}.{col}", v)) for col, v in kwargs.items()}
         self._logger.add(self._id, name, "row", None, _dumps(row), None)
 
-    def log_table(self, name: str, value: Mapping[str, Sequence[Any]], description: str = "") -> None:
+    def log_table(
+        self, name: str, value: Mapping[str, Sequence[Any]], description: str = ""
+    ) -> None:
         """Log a table given as ``{column: [values...]}``."""
         mv.check_metric_name(name)
         if not isinstance(value, Mapping):
             raise ValidationError(
                 f"log_table({name!r}, ...) needs a dict of column name to list of values.",
-                name=name)
-        columns = {str(k): list(v.tolist() if hasattr(v, "tolist") else v) for k, v in value.items()}
+                name=name,
+            )
+        columns = {
+            str(k): list(v.tolist() if hasattr(v, "tolist") else v) for k, v in value.items()
+        }
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
             raise ValidationError(
                 f"The columns of table {name!r} have different lengths {sorted(lengths)}.",
-                hint="Give every column the same number of values.", name=name)
+                hint="Give every column the same number of values.",
+                name=name,
+            )
         self._logger.add(self._id, name, "table", None, _dumps(columns), None)
 
-    def log_image(self, name: str, path: str | os.PathLike[str] | None = None, plot: Any = None,
-                  description: str = "") -> None:
+    def log_image(
+        self,
+        name: str,
+        path: str | os.PathLike[str] | None = None,
+        plot: Any = None,
+        description: str = "",
+    ) -> None:
         """Log an image file or a matplotlib figure; it is kept as a run file."""
         mv.check_metric_name(name)
         if (path is None) == (plot is None):
             raise ValidationError(
-                f"log_image({name!r}) needs exactly one of path= or plot=.", name=name)
+                f"log_image({name!r}) needs exactly one of path= or plot=.", name=name
+            )
         step = (self._logger.next_step(self._id, name) or -1) + 1
         suffix = f"_{step}" if step else ""
         if plot is not None:
@@ -225,8 +248,8 @@ class Run:
             savefig = figure if callable(figure) else getattr(figure, "savefig", None)
             if savefig is None:
                 raise ValidationError(
-                    f"log_image({name!r}, plot=...) needs a matplotlib figure or pyplot.",
-                    name=name)
+                    f"log_image({name!r}, plot=...) needs a matplotlib figure or pyplot.", name=name
+                )
             buffer = io.BytesIO()
             savefig(buffer, format="png", bbox_inches="tight")
             artifact = f"images/{name}{suffix}.png"
@@ -247,8 +270,9 @@ class Run:
             try:
                 value = orjson.loads(value)
             except orjson.JSONDecodeError as exc:
-                raise ValidationError(f"The {kind} {name!r} is not valid JSON: {exc}.",
-                                      name=name) from exc
+                raise ValidationError(
+                    f"The {kind} {name!r} is not valid JSON: {exc}.", name=name
+                ) from exc
         if not isinstance(value, Mapping):
             raise ValidationError(f"The {kind} {name!r} must be a dict (or JSON text).", name=name)
         self._logger.add(self._id, name, kind, None, _dumps(dict(value)), None)
@@ -274,16 +298,22 @@ class Run:
         """Write every pending metric now."""
         self._logger.flush(self._id)
 
-    def get_metrics(self, name: str | None = None, recursive: bool = False,
-                    run_type: str | None = None, populate: bool = False) -> dict[str, Any]:
+    def get_metrics(
+        self,
+        name: str | None = None,
+        recursive: bool = False,
+        run_type: str | None = None,
+        populate: bool = False,
+    ) -> dict[str, Any]:
         """Metrics by name: a value, or a list for a series, a dict of columns for a table.
 
         With ``recursive=True``: ``{run_id: metrics}`` for this run and its descendants.
         """
         if recursive:
             runs = [self, *self.get_children(recursive=True)]
-            return {r.id: r.get_metrics(name) for r in runs
-                    if run_type is None or r.type == run_type}
+            return {
+                r.id: r.get_metrics(name) for r in runs if run_type is None or r.type == run_type
+            }
         self._logger.flush(self._id)
         latest = self._store.latest_metrics([self._id])[self._id]
         if name is not None:
@@ -297,35 +327,54 @@ class Run:
         return out
 
     # ---- files -------------------------------------------------------------------------
-    def upload_file(self, name: str, path_or_stream: str | os.PathLike[str] | IO[bytes],
-                    datastore_name: str | None = None) -> None:
+    def upload_file(
+        self,
+        name: str,
+        path_or_stream: str | os.PathLike[str] | IO[bytes],
+        datastore_name: str | None = None,
+    ) -> None:
         """Store a local file (or stream) as the run file ``name``."""
         self._files.upload_file(name, path_or_stream)
 
-    def upload_files(self, names: Sequence[str], paths: Sequence[str | os.PathLike[str]],
-                     return_artifacts: bool = False, timeout_seconds: int | None = None,
-                     datastore_name: str | None = None) -> None:
+    def upload_files(
+        self,
+        names: Sequence[str],
+        paths: Sequence[str | os.PathLike[str]],
+        return_artifacts: bool = False,
+        timeout_seconds: int | None = None,
+        datastore_name: str | None = None,
+    ) -> None:
         if len(names) != len(paths):
             raise ValidationError("upload_files needs as many names as paths.")
         for name, path in zip(names, paths, strict=True):
             self._files.upload_file(name, path)
 
-    def upload_folder(self, name: str, path: str | os.PathLike[str],
-                      datastore_name: str | None = None) -> list[str]:
+    def upload_folder(
+        self, name: str, path: str | os.PathLike[str], datastore_name: str | None = None
+    ) -> list[str]:
         """Store every file under the local folder ``path`` as ``name/...``."""
         return self._files.upload_folder(name, path)
 
     def get_file_names(self) -> list[str]:
         return self._files.names()
 
-    def download_file(self, name: str, output_file_path: str | os.PathLike[str] | None = None,
-                      _validate_checksum: bool = False) -> str:
+    def download_file(
+        self,
+        name: str,
+        output_file_path: str | os.PathLike[str] | None = None,
+        _validate_checksum: bool = False,
+    ) -> str:
         return self._files.download_file(name, output_file_path)
 
-    def download_files(self, prefix: str | None = None,
-                       output_directory: str | os.PathLike[str] | None = None,
-                       output_paths: Sequence[str] | None = None, batch_size: int = 100,
-                       append_prefix: bool = True, timeout_seconds: int | None = None) -> list[str]:
+    def download_files(
+        self,
+        prefix: str | None = None,
+        output_directory: str | os.PathLike[str] | None = None,
+        output_paths: Sequence[str] | None = None,
+        batch_size: int = 100,
+        append_prefix: bool = True,
+        timeout_seconds: int | None = None,
+    ) -> list[str]:
         return self._files.download_files(prefix, output_directory, append_prefix=append_prefix)
 
     # ---- status --------------------------------------------------------------------------
@@ -355,8 +404,12 @@ class Run:
         details["logFiles"] = {n: self._files.read_text(n) for n in details["logFiles"]}
         return details
 
-    def wait_for_completion(self, show_output: bool = False, wait_post_processing: bool = False,
-                            raise_on_error: bool = True) -> dict[str, Any]:
+    def wait_for_completion(
+        self,
+        show_output: bool = False,
+        wait_post_processing: bool = False,
+        raise_on_error: bool = True,
+    ) -> dict[str, Any]:
         """Wait until the run ends; ``show_output`` streams its log as it is written."""
         from jupyter_mlstudio.core._streaming import wait_for_run
 
@@ -368,7 +421,9 @@ class Run:
             message = (record.error or {}).get("message") or f"The run ended {record.status}."
             raise ActivityFailedException(
                 f"Run {record.run_id} ended {record.status}: {message}",
-                run_id=record.run_id, error=record.error, status=record.status,
+                run_id=record.run_id,
+                error=record.error,
+                status=record.status,
             )
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -376,8 +431,9 @@ class Run:
         """Mark the run Running (interactive runs start themselves)."""
         from jupyter_mlstudio.execution.liveness import this_process
 
-        self._store.update_run(self._id, status=RunStatus.RUNNING, started=True,
-                               process=this_process())
+        self._store.update_run(
+            self._id, status=RunStatus.RUNNING, started=True, process=this_process()
+        )
         self._logger.attach(self._id, heartbeat=True)
 
     def complete(self, _set_status: bool = True) -> None:
@@ -406,8 +462,9 @@ class Run:
             if file.stat().st_mtime >= started - 1:
                 self._files.put_file(file, "outputs/" + file.relative_to(folder).as_posix())
 
-    def fail(self, error_details: Any = None, error_code: str | None = None,
-             _set_status: bool = True) -> None:
+    def fail(
+        self, error_details: Any = None, error_code: str | None = None, _set_status: bool = True
+    ) -> None:
         """Mark the run Failed, keeping ``error_details`` (an exception or text) as its error."""
         self._logger.flush(self._id)
         if not self._in_job:
@@ -439,24 +496,32 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         if exc is None:
             self.complete()
         else:
             self.fail(exc)
 
     # ---- children ----------------------------------------------------------------------
-    def child_run(self, name: str | None = None, run_id: str | None = None,
-                  outputs: str | None = None) -> Run:
+    def child_run(
+        self, name: str | None = None, run_id: str | None = None, outputs: str | None = None
+    ) -> Run:
         """Start an interactive child run of this run."""
         return self._experiment._start_run(
-            run_id=run_id or f"{self._id}_{uuid.uuid4().hex[:8]}", name=name,
-            parent_run_id=self._id, outputs=outputs,
+            run_id=run_id or f"{self._id}_{uuid.uuid4().hex[:8]}",
+            name=name,
+            parent_run_id=self._id,
+            outputs=outputs,
         )
 
-    def create_children(self, count: int | None = None, tag_key: str | None = None,
-                        tag_values: Sequence[str] | None = None) -> list[Run]:
+    def create_children(
+        self,
+        count: int | None = None,
+        tag_key: str | None = None,
+        tag_values: Sequence[str] | None = None,
+    ) -> list[Run]:
         if tag_values is not None:
             children = [self.child_run() for _ in tag_values]
             for child, value in zip(children, tag_values, strict=True):
@@ -464,20 +529,30 @@ class Run:
             return children
         return [self.child_run() for _ in range(count or 0)]
 
-    def get_children(self, recursive: bool = False, tags: Mapping[str, str] | str | None = None,
-                     properties: Mapping[str, str] | str | None = None, type: str | None = None,  # noqa: A002
-                     status: str | None = None, _rehydrate_runs: bool = True) -> Iterator[Run]:
+    def get_children(
+        self,
+        recursive: bool = False,
+        tags: Mapping[str, str] | str | None = None,
+        properties: Mapping[str, str] | str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        _rehydrate_runs: bool = True,
+    ) -> Iterator[Run]:
         """This run's children (and theirs, with ``recursive``), newest first."""
         filters = RunsFilter(
-            parent_run_id=self._id, tags=_as_filter(tags), properties=_as_filter(properties),
-            run_types=(type,) if type else None, statuses=(status,) if status else None,
+            parent_run_id=self._id,
+            tags=_as_filter(tags),
+            properties=_as_filter(properties),
+            run_types=(type,) if type else None,
+            statuses=(status,) if status else None,
         )
         for record in self._store.search_runs(filters):
             child = Run._for_record(self._experiment, record)
             yield child
             if recursive:
-                yield from child.get_children(recursive=True, tags=tags, properties=properties,
-                                              type=type, status=status)
+                yield from child.get_children(
+                    recursive=True, tags=tags, properties=properties, type=type, status=status
+                )
 
     # ---- tags and properties --------------------------------------------------------------
     def tag(self, key: str, value: str | None = None) -> None:
@@ -504,21 +579,34 @@ class Run:
         return dict(self._refresh().params)
 
     # ---- models ------------------------------------------------------------------------
-    def register_model(self, model_name: str, model_path: str | None = None,
-                       tags: Mapping[str, str] | None = None,
-                       properties: Mapping[str, str] | None = None,
-                       model_framework: str | None = None,
-                       model_framework_version: str | None = None,
-                       description: str | None = None, datasets: Any = None,
-                       sample_input_dataset: Any = None, sample_output_dataset: Any = None,
-                       resource_configuration: Any = None, **kwargs: Any) -> Model:
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
+        description: str | None = None,
+        datasets: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
+        **kwargs: Any,
+    ) -> Model:
         """Register a file or folder of this run (e.g. ``outputs/model.pkl``) as a model."""
         from jupyter_mlstudio.core.model import Model
 
         return Model._register_from_run(
-            self, model_name, model_path, tags=tags, properties=properties,
-            model_framework=model_framework, model_framework_version=model_framework_version,
-            description=description, datasets=datasets,
+            self,
+            model_name,
+            model_path,
+            tags=tags,
+            properties=properties,
+            model_framework=model_framework,
+            model_framework_version=model_framework_version,
+            description=description,
+            datasets=datasets,
         )
 
     def get_portal_url(self) -> str:
@@ -527,8 +615,10 @@ class Run:
 
     # ---- display -------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return (f"Run(Experiment: {self._experiment.name},\nId: {self._id},\nType: {self.type},\n"
-                f"Status: {self._record.status})")
+        return (
+            f"Run(Experiment: {self._experiment.name},\nId: {self._id},\nType: {self.type},\n"
+            f"Status: {self._record.status})"
+        )
 
     def _repr_html_(self) -> str:
         record = self._refresh()
@@ -538,13 +628,23 @@ class Run:
             duration = f"{seconds:.1f} s"
         return table(
             ["Experiment", "Id", "Type", "Status", "Started", "Duration", "Target"],
-            [[record.experiment_name, record.run_id, record.run_type, record.status,
-              _iso(record.started_at) or "", duration, record.target or "local"]],
+            [
+                [
+                    record.experiment_name,
+                    record.run_id,
+                    record.run_type,
+                    record.status,
+                    _iso(record.started_at) or "",
+                    duration,
+                    record.target or "local",
+                ]
+            ],
         )
 
 
-def get_run(experiment: Experiment, run_id: str, rehydrate: bool = True,
-            clean_up: bool = True) -> Run:
+def get_run(
+    experiment: Experiment, run_id: str, rehydrate: bool = True, clean_up: bool = True
+) -> Run:
     """``azureml.core.run.get_run``: the run ``run_id`` of ``experiment``."""
     return Run.get(experiment.workspace, run_id)
 
@@ -561,4 +661,3 @@ def _dumps(value: Any) -> str:
     import orjson
 
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
-

@@ -6,15 +6,25 @@ from typing import Any
 
 from jupyter_mlstudio.core.environment import Environment
 
-__all__ = ["DockerConfiguration", "MpiConfiguration", "PyTorchConfiguration", "RunConfiguration",
-           "TensorflowConfiguration"]
+__all__ = [
+    "DockerConfiguration",
+    "MpiConfiguration",
+    "PyTorchConfiguration",
+    "RunConfiguration",
+    "TensorflowConfiguration",
+]
 
 
 class DockerConfiguration:
     """Recorded for compatibility: local runs do not use containers."""
 
-    def __init__(self, use_docker: bool = False, shared_volumes: bool = True,
-                 arguments: list[str] | None = None, shm_size: str | None = None) -> None:
+    def __init__(
+        self,
+        use_docker: bool = False,
+        shared_volumes: bool = True,
+        arguments: list[str] | None = None,
+        shm_size: str | None = None,
+    ) -> None:
         self.use_docker = use_docker
         self.shared_volumes = shared_volumes
         self.arguments = list(arguments or [])
@@ -28,8 +38,12 @@ class MpiConfiguration:
 
 
 class PyTorchConfiguration(MpiConfiguration):
-    def __init__(self, communication_backend: str = "Nccl", process_count: int | None = None,
-                 node_count: int = 1) -> None:
+    def __init__(
+        self,
+        communication_backend: str = "Nccl",
+        process_count: int | None = None,
+        node_count: int = 1,
+    ) -> None:
         super().__init__(1, node_count)
         self.communication_backend = communication_backend
         self.process_count = process_count
@@ -45,11 +59,18 @@ class TensorflowConfiguration(MpiConfiguration):
 class RunConfiguration:
     """How a script runs: target, environment, and the script and arguments themselves."""
 
-    def __init__(self, script: str | None = None, arguments: list[Any] | None = None,
-                 framework: str | None = None, communicator: str | None = None,
-                 conda_dependencies: Any = None, _history_enabled: bool | None = None,
-                 _path: str | None = None, _name: str | None = None,
-                 command: str | list[str] | None = None) -> None:
+    def __init__(
+        self,
+        script: str | None = None,
+        arguments: list[Any] | None = None,
+        framework: str | None = None,
+        communicator: str | None = None,
+        conda_dependencies: Any = None,
+        _history_enabled: bool | None = None,
+        _path: str | None = None,
+        _name: str | None = None,
+        command: str | list[str] | None = None,
+    ) -> None:
         self.script = script
         self.arguments = list(arguments or [])
         self.framework = framework or "Python"

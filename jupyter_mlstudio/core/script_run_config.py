@@ -18,21 +18,28 @@ __all__ = ["ScriptRunConfig"]
 class ScriptRunConfig:
     """What to run for a script run (azureml.core.ScriptRunConfig)::
 
-        src = ScriptRunConfig(source_directory="code", script="train.py",
-                              arguments=["--max-depth", 5], compute_target="local")
-        run = Experiment(ws, "wine").submit(src)
+    src = ScriptRunConfig(source_directory="code", script="train.py",
+                          arguments=["--max-depth", 5], compute_target="local")
+    run = Experiment(ws, "wine").submit(src)
     """
 
     MAX_DURATION_SECONDS_DEFAULT = 2592000
 
-    def __init__(self, source_directory: str | None = None, script: str | None = None,
-                 arguments: Sequence[Any] | None = None,
-                 run_config: RunConfiguration | None = None, _telemetry_values: Any = None,
-                 compute_target: Any = None, environment: Environment | None = None,
-                 distributed_job_config: Any = None, resume_from: Any = None,
-                 max_run_duration_seconds: int | None = MAX_DURATION_SECONDS_DEFAULT,
-                 command: str | Sequence[str] | None = None,
-                 docker_runtime_config: Any = None) -> None:
+    def __init__(
+        self,
+        source_directory: str | None = None,
+        script: str | None = None,
+        arguments: Sequence[Any] | None = None,
+        run_config: RunConfiguration | None = None,
+        _telemetry_values: Any = None,
+        compute_target: Any = None,
+        environment: Environment | None = None,
+        distributed_job_config: Any = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = MAX_DURATION_SECONDS_DEFAULT,
+        command: str | Sequence[str] | None = None,
+        docker_runtime_config: Any = None,
+    ) -> None:
         self.source_directory = source_directory or "."
         self.run_config = run_config or RunConfiguration()
         self.script = script or self.run_config.script
@@ -54,8 +61,9 @@ class ScriptRunConfig:
     def environment(self) -> Environment:
         return self.run_config.environment
 
-    def _submit(self, experiment: Experiment, tags: Mapping[str, str] | None = None,
-                **kwargs: Any) -> Run:
+    def _submit(
+        self, experiment: Experiment, tags: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Run:
         from jupyter_mlstudio.core._job_submission import submit_script
 
         return submit_script(experiment, self, tags=tags, **kwargs)

@@ -39,8 +39,12 @@ __all__ = ["Workspace"]
 CONFIG_DIR = ".mlstudio"
 CONFIG_FILE = "config.json"
 # Searched in each folder from the start folder up to the root, in this order.
-_CONFIG_CANDIDATES = (f"{CONFIG_DIR}/{CONFIG_FILE}", CONFIG_FILE, f".azureml/{CONFIG_FILE}",
-                      f"aml_config/{CONFIG_FILE}")
+_CONFIG_CANDIDATES = (
+    f"{CONFIG_DIR}/{CONFIG_FILE}",
+    CONFIG_FILE,
+    f".azureml/{CONFIG_FILE}",
+    f"aml_config/{CONFIG_FILE}",
+)
 _CLOUD_KEYS = ("subscription_id", "resource_group", "location", "sku", "friendly_name", "tags")
 
 
@@ -113,8 +117,11 @@ class Workspace:
     def path(self) -> Path:
         """The workspace folder (the one holding ``.mlstudio/``)."""
         assert self._config_path is not None
-        return self._config_path.parent.parent if self._config_path.parent.name in (
-            CONFIG_DIR, ".azureml", "aml_config") else self._config_path.parent
+        return (
+            self._config_path.parent.parent
+            if self._config_path.parent.name in (CONFIG_DIR, ".azureml", "aml_config")
+            else self._config_path.parent
+        )
 
     @property
     def metadata_url(self) -> str:
@@ -182,7 +189,8 @@ class Workspace:
                 raise ConflictError(
                     f"{folder} holds the workspace {existing.get('workspace_name')!r} already.",
                     hint="Choose another folder with path=..., or open that workspace with "
-                    "Workspace.from_config().", name=name,
+                    "Workspace.from_config().",
+                    name=name,
                 )
             if not exist_ok:
                 raise ConflictError(
@@ -194,9 +202,14 @@ class Workspace:
             ws._store  # noqa: B018 - opening upgrades the schema if needed
             return ws
         config: dict[str, Any] = {"workspace_name": name}
-        cloud = {"subscription_id": subscription_id, "resource_group": resource_group,
-                 "location": location, "sku": sku, "friendly_name": friendly_name,
-                 "tags": dict(tags or {})}
+        cloud = {
+            "subscription_id": subscription_id,
+            "resource_group": resource_group,
+            "location": location,
+            "sku": sku,
+            "friendly_name": friendly_name,
+            "tags": dict(tags or {}),
+        }
         config.update({k: v for k, v in cloud.items() if v})
         if metadata_url:
             config["metadata_url"] = metadata_url
@@ -204,8 +217,10 @@ class Workspace:
             config["artifact_root"] = artifact_root
         (folder / CONFIG_DIR).mkdir(parents=True, exist_ok=True)
         ws = Workspace(_config=config, _config_path=config_path, auth=auth)
-        properties = {"create_resource_group": create_resource_group,
-                      **{k: v for k, v in cloud.items() if v}}
+        properties = {
+            "create_resource_group": create_resource_group,
+            **{k: v for k, v in cloud.items() if v},
+        }
         if auth is not None:
             properties["auth"] = auth.describe()
         info = ws._store.assets.init_workspace(name, properties)
@@ -213,7 +228,8 @@ class Workspace:
             raise ConflictError(
                 f"The metadata database {ws._store.db.redacted_url} belongs to the workspace "
                 f"{info['name']!r} already.",
-                hint="Give each workspace its own database.", name=name,
+                hint="Give each workspace its own database.",
+                name=name,
             )
         ws._ensure_defaults()
         ws.write_config(folder)
@@ -230,7 +246,7 @@ class Workspace:
         resource_group: str | None = None,
         location: str | None = None,
         cloud: str = "AzureCloud",
-        id: str | None = None,  # noqa: A002 - azureml's parameter name
+        id: str | None = None,
         *,
         path: str | os.PathLike[str] | None = None,
     ) -> Workspace:
@@ -282,7 +298,8 @@ class Workspace:
         raise WorkspaceNotFoundError(
             f"No workspace config was found in {start} or any folder above it.",
             hint="Create a workspace with Workspace.create(name='...'), or pass the folder "
-            "that holds it: Workspace.from_config(path=...).", path=str(start),
+            "that holds it: Workspace.from_config(path=...).",
+            path=str(start),
         )
 
     @staticmethod
@@ -308,8 +325,9 @@ class Workspace:
         config_path = os.environ.get("MLSTUDIO_WORKSPACE_CONFIG")
         return Workspace._open(Path(config_path)) if config_path else None
 
-    def write_config(self, path: str | os.PathLike[str] | None = None,
-                     file_name: str | None = None) -> None:
+    def write_config(
+        self, path: str | os.PathLike[str] | None = None, file_name: str | None = None
+    ) -> None:
         """Write ``<path>/.mlstudio/<file_name or config.json>`` so ``from_config`` finds it."""
         folder = Path(path or os.getcwd()).expanduser().resolve() / CONFIG_DIR
         folder.mkdir(parents=True, exist_ok=True)
@@ -358,7 +376,9 @@ class Workspace:
     def datastores(self) -> dict[str, Datastore]:
         from jupyter_mlstudio.core.datastore import Datastore
 
-        return {r.name: Datastore._from_record(self, r) for r in self._store.assets.list_datastores()}
+        return {
+            r.name: Datastore._from_record(self, r) for r in self._store.assets.list_datastores()
+        }
 
     @property
     def models(self) -> dict[str, Model]:
@@ -375,7 +395,11 @@ class Workspace:
     def set_default_datastore(self, name: str) -> None:
         record = self._store.assets.get_datastore(name)
         self._store.assets.register_datastore(
-            record.name, record.type, record.root, record.options, make_default=True,
+            record.name,
+            record.type,
+            record.root,
+            record.options,
+            make_default=True,
             overwrite=True,
         )
 
@@ -415,7 +439,9 @@ class Workspace:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Workspace) and (other.name, other.metadata_url) == (
-            self.name, self.metadata_url)
+            self.name,
+            self.metadata_url,
+        )
 
     def __hash__(self) -> int:
         return hash((self.name, self.metadata_url))

@@ -20,9 +20,15 @@ class DataReference:
     path of that location inside the job.
     """
 
-    def __init__(self, datastore: Datastore, data_reference_name: str | None = None,
-                 path_on_datastore: str | None = None, mode: str = "mount",
-                 path_on_compute: str | None = None, overwrite: bool = False) -> None:
+    def __init__(
+        self,
+        datastore: Datastore,
+        data_reference_name: str | None = None,
+        path_on_datastore: str | None = None,
+        mode: str = "mount",
+        path_on_compute: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
         self.datastore = datastore
         self.data_reference_name = data_reference_name or datastore.name
         self.path_on_datastore = path_on_datastore
@@ -31,16 +37,32 @@ class DataReference:
         self.overwrite = overwrite
 
     def as_mount(self) -> DataReference:
-        return DataReference(self.datastore, self.data_reference_name, self.path_on_datastore,
-                             "mount", self.path_on_compute, self.overwrite)
+        return DataReference(
+            self.datastore,
+            self.data_reference_name,
+            self.path_on_datastore,
+            "mount",
+            self.path_on_compute,
+            self.overwrite,
+        )
 
-    def as_download(self, path_on_compute: str | None = None,
-                    overwrite: bool = False) -> DataReference:
-        return DataReference(self.datastore, self.data_reference_name, self.path_on_datastore,
-                             "download", path_on_compute, overwrite)
+    def as_download(
+        self, path_on_compute: str | None = None, overwrite: bool = False
+    ) -> DataReference:
+        return DataReference(
+            self.datastore,
+            self.data_reference_name,
+            self.path_on_datastore,
+            "download",
+            path_on_compute,
+            overwrite,
+        )
 
-    def path(self, path: str | None = None, data_reference_name: str | None = None,
-             ) -> DataReference:
+    def path(
+        self,
+        path: str | None = None,
+        data_reference_name: str | None = None,
+    ) -> DataReference:
         joined = posixpath.join(self.path_on_datastore or "", path or "") or None
         return DataReference(self.datastore, data_reference_name, joined, self.mode)
 
@@ -59,5 +81,7 @@ class DataReference:
         return f"$AZUREML_DATAREFERENCE_{self.data_reference_name}"
 
     def __repr__(self) -> str:
-        return (f"DataReference(datastore={self.datastore.name!r}, "
-                f"path_on_datastore={self.path_on_datastore!r}, mode={self.mode!r})")
+        return (
+            f"DataReference(datastore={self.datastore.name!r}, "
+            f"path_on_datastore={self.path_on_datastore!r}, mode={self.mode!r})"
+        )

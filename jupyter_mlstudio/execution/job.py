@@ -65,13 +65,16 @@ class Supervisor:
 
     def _wait_for_slot(self) -> bool:
         spec = self.spec
-        self.tracking.update_run(spec.run_id, status=RunStatus.QUEUED,
-                                 only_from=[RunStatus.NOT_STARTED])
+        self.tracking.update_run(
+            spec.run_id, status=RunStatus.QUEUED, only_from=[RunStatus.NOT_STARTED]
+        )
         announced = False
         while not self.tracking.acquire_slot(spec.run_id, spec.target, spec.max_concurrency):
             if not announced:
-                self._note(f"Queued: compute target {spec.target!r} runs at most "
-                           f"{spec.max_concurrency} jobs at once.")
+                self._note(
+                    f"Queued: compute target {spec.target!r} runs at most "
+                    f"{spec.max_concurrency} jobs at once."
+                )
                 announced = True
             if self._beat() or self.cancel.wait(0.5):
                 return False
@@ -95,16 +98,26 @@ class Supervisor:
         with _LogWriter(self.artifacts, f"{self.prefix}/{LOG_NAME}") as log:
             try:
                 self.child = subprocess.Popen(
-                    spec.command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                    spec.command,
+                    cwd=workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
             except OSError as exc:
-                return RunStatus.FAILED, {"code": "StartFailed",
-                                          "message": f"Could not start {spec.command[0]}: {exc}"}
+                return RunStatus.FAILED, {
+                    "code": "StartFailed",
+                    "message": f"Could not start {spec.command[0]}: {exc}",
+                }
             pump = threading.Thread(target=log.pump, args=(self.child.stdout,), daemon=True)
             pump.start()
-            deadline = (time.monotonic() + spec.max_run_duration_seconds
-                        if spec.max_run_duration_seconds else None)
+            deadline = (
+                time.monotonic() + spec.max_run_duration_seconds
+                if spec.max_run_duration_seconds
+                else None
+            )
             timed_out = False
             while self.child.poll() is None:
                 if self._beat() or self.cancel.is_set():
@@ -121,15 +134,18 @@ class Supervisor:
             pump.join(timeout=10)
         return self._outcome(code, timed_out, log.tail())
 
-    def _outcome(self, code: int, timed_out: bool,
-                 tail: str) -> tuple[RunStatus, dict[str, object] | None]:
+    def _outcome(
+        self, code: int, timed_out: bool, tail: str
+    ) -> tuple[RunStatus, dict[str, object] | None]:
         spec = self.spec
         if self.cancel.is_set():
             return RunStatus.CANCELED, None
         if timed_out:
             return RunStatus.FAILED, {
-                "code": "Timeout", "message": "The run went past its time limit of "
-                f"max_run_duration_seconds={spec.max_run_duration_seconds:g} and was stopped."}
+                "code": "Timeout",
+                "message": "The run went past its time limit of "
+                f"max_run_duration_seconds={spec.max_run_duration_seconds:g} and was stopped.",
+            }
         if code == 0:
             return RunStatus.COMPLETED, None
         if code < 0:
@@ -140,8 +156,12 @@ class Supervisor:
         last = _last_error_line(tail)
         if last:
             message += f" {last}"
-        return RunStatus.FAILED, {"code": "UserError", "message": message, "exitCode": code,
-                                  "logTail": tail[-4000:]}
+        return RunStatus.FAILED, {
+            "code": "UserError",
+            "message": message,
+            "exitCode": code,
+            "logTail": tail[-4000:],
+        }
 
     def _stop_child(self) -> None:
         child = self.child
@@ -194,9 +214,9 @@ class _LogWriter:
         local = artifacts.local_path(path)
         self.remote = local is None
         if local is None:
-            self._tmp = tempfile.NamedTemporaryFile(prefix="mlstudio-log-", delete=False)
-            self.file_path = Path(self._tmp.name)
-            self._tmp.close()
+            fd, name = tempfile.mkstemp(prefix="mlstudio-log-")
+            os.close(fd)
+            self.file_path = Path(name)
         else:
             local.parent.mkdir(parents=True, exist_ok=True)
             self.file_path = local
@@ -256,9 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         supervisor._stop_child()
         supervisor.tracking.update_run(
-            spec.run_id, status=RunStatus.FAILED, ended=True,
-            error={"code": "SupervisorError",
-                   "message": f"The job supervisor failed: {type(exc).__name__}: {exc}"})
+            spec.run_id,
+            status=RunStatus.FAILED,
+            ended=True,
+            error={
+                "code": "SupervisorError",
+                "message": f"The job supervisor failed: {type(exc).__name__}: {exc}",
+            },
+        )
         return 1
     return 0
 

@@ -28,8 +28,12 @@ def launch_job(spec: JobSpec) -> tuple[int, float | None]:
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlstudio.execution.job", spec.to_json()],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     finally:
         log.close()

@@ -67,7 +67,9 @@ def reap(tracking: TrackingStore, record: RunRecord, heartbeat_seconds: float) -
     if reason is None:
         return record
     tracking.update_run(
-        record.run_id, status=RunStatus.FAILED, ended=True,
+        record.run_id,
+        status=RunStatus.FAILED,
+        ended=True,
         error={"code": "ProcessLost", "message": reason},
     )
     return tracking.get_run(record.run_id)

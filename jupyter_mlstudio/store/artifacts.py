@@ -18,7 +18,14 @@ from fsspec.core import url_to_fs
 
 from jupyter_mlstudio.errors import ArtifactNotFoundError, UserErrorException, ValidationError
 
-_PROTOCOL_EXTRAS = {"s3": "s3", "s3a": "s3", "abfs": "azure", "az": "azure", "gs": "gcs", "gcs": "gcs"}
+_PROTOCOL_EXTRAS = {
+    "s3": "s3",
+    "s3a": "s3",
+    "abfs": "azure",
+    "az": "azure",
+    "gs": "gcs",
+    "gcs": "gcs",
+}
 
 
 def _check_relative(path: str) -> str:
@@ -28,7 +35,8 @@ def _check_relative(path: str) -> str:
     if given.startswith("/") or clean in ("", ".") or ".." in clean.split("/"):
         raise ValidationError(
             f"The artifact path {path!r} is not a relative path inside the run.",
-            hint="Use a name such as 'outputs/model.pkl'.", path=path,
+            hint="Use a name such as 'outputs/model.pkl'.",
+            path=path,
         )
     return clean
 

@@ -66,8 +66,11 @@ class AssetStore:
             version = 1 if latest is None else int(latest.version) + 1
             conn.execute(
                 insert(t.environments).values(
-                    name=name, version=version, definition=dumps(dict(definition)),
-                    fingerprint=fingerprint, created_at=time.time(),
+                    name=name,
+                    version=version,
+                    definition=dumps(dict(definition)),
+                    fingerprint=fingerprint,
+                    created_at=time.time(),
                 )
             )
             return version
@@ -87,31 +90,38 @@ class AssetStore:
                 f"There is no registered environment {which} in this workspace.",
                 hint="Register it first with env.register(workspace=ws); "
                 "Environment.list(ws) shows the registered ones.",
-                name=name, version=version,
+                name=name,
+                version=version,
             )
         return _environment(row)
 
     def list_environments(self) -> list[EnvironmentRecord]:
         """The latest version of every registered environment."""
         e = t.environments.c
-        newest = (
-            select(e.name, func.max(e.version).label("v")).group_by(e.name).subquery()
+        newest = select(e.name, func.max(e.version).label("v")).group_by(e.name).subquery()
+        query = (
+            select(t.environments)
+            .join(newest, (newest.c.name == e.name) & (newest.c.v == e.version))
+            .order_by(e.name)
         )
-        query = select(t.environments).join(
-            newest, (newest.c.name == e.name) & (newest.c.v == e.version)
-        ).order_by(e.name)
         with self._db.read() as conn:
             return [_environment(row) for row in conn.execute(query)]
 
     # ---- compute targets -----------------------------------------------------------------
     def upsert_compute_target(
-        self, name: str, type_: str, config: Mapping[str, Any], max_concurrency: int,
+        self,
+        name: str,
+        type_: str,
+        config: Mapping[str, Any],
+        max_concurrency: int,
         provisioning_state: str = "Succeeded",
     ) -> ComputeTargetRecord:
         def _upsert(conn: Connection) -> None:
             c = t.compute_targets.c
             values = {
-                "type": type_, "config": dumps(dict(config)), "max_concurrency": max_concurrency,
+                "type": type_,
+                "config": dumps(dict(config)),
+                "max_concurrency": max_concurrency,
                 "provisioning_state": provisioning_state,
             }
             if conn.execute(select(c.name).where(c.name == name)).first() is None:
@@ -153,8 +163,14 @@ class AssetStore:
 
     # ---- datastores ----------------------------------------------------------------------
     def register_datastore(
-        self, name: str, type_: str, root: str, options: Mapping[str, Any], *,
-        make_default: bool = False, overwrite: bool = False,
+        self,
+        name: str,
+        type_: str,
+        root: str,
+        options: Mapping[str, Any],
+        *,
+        make_default: bool = False,
+        overwrite: bool = False,
     ) -> DatastoreRecord:
         def _register(conn: Connection) -> None:
             d = t.datastores.c
@@ -164,8 +180,7 @@ class AssetStore:
                 same = existing.root == root and existing.type == type_
                 if not same and not overwrite:
                     raise ConflictError(
-                        f"A datastore named {name!r} exists already, pointing at "
-                        f"{existing.root}.",
+                        f"A datastore named {name!r} exists already, pointing at {existing.root}.",
                         hint="Pass overwrite=True to repoint it, or choose another name.",
                         name=name,
                     )
@@ -174,8 +189,10 @@ class AssetStore:
                 has_default = conn.execute(select(d.name).where(d.is_default.is_(True))).first()
                 conn.execute(
                     insert(t.datastores).values(
-                        name=name, created_at=time.time(),
-                        is_default=bool(make_default or has_default is None), **values,
+                        name=name,
+                        created_at=time.time(),
+                        is_default=bool(make_default or has_default is None),
+                        **values,
                     )
                 )
             if make_default:
@@ -193,8 +210,10 @@ class AssetStore:
         if row is None:
             raise DatastoreNotFoundError(
                 f"There is no datastore named {name!r} in this workspace."
-                if name else "This workspace has no default datastore.",
-                hint="ws.datastores lists the registered datastores.", name=name,
+                if name
+                else "This workspace has no default datastore.",
+                hint="ws.datastores lists the registered datastores.",
+                name=name,
             )
         return _datastore(row)
 
@@ -208,23 +227,33 @@ class AssetStore:
 
 def _environment(row: Any) -> EnvironmentRecord:
     return EnvironmentRecord(
-        name=row.name, version=row.version, definition=loads(row.definition),
-        fingerprint=row.fingerprint, created_at=row.created_at,
+        name=row.name,
+        version=row.version,
+        definition=loads(row.definition),
+        fingerprint=row.fingerprint,
+        created_at=row.created_at,
     )
 
 
 def _compute(row: Any) -> ComputeTargetRecord:
     return ComputeTargetRecord(
-        name=row.name, type=row.type, config=loads(row.config) or {},
-        max_concurrency=row.max_concurrency, provisioning_state=row.provisioning_state,
+        name=row.name,
+        type=row.type,
+        config=loads(row.config) or {},
+        max_concurrency=row.max_concurrency,
+        provisioning_state=row.provisioning_state,
         created_at=row.created_at,
     )
 
 
 def _datastore(row: Any) -> DatastoreRecord:
     return DatastoreRecord(
-        name=row.name, type=row.type, root=row.root, options=loads(row.options) or {},
-        is_default=bool(row.is_default), created_at=row.created_at,
+        name=row.name,
+        type=row.type,
+        root=row.root,
+        options=loads(row.options) or {},
+        is_default=bool(row.is_default),
+        created_at=row.created_at,
     )
 
 

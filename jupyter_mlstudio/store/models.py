@@ -29,9 +29,16 @@ class ModelStore:
         return 1 if latest is None else int(latest) + 1
 
     def add_model(
-        self, name: str, version: int, artifact_path: str, *, run_id: str | None = None,
-        description: str | None = None, framework: str | None = None,
-        framework_version: str | None = None, tags: Mapping[str, str] | None = None,
+        self,
+        name: str,
+        version: int,
+        artifact_path: str,
+        *,
+        run_id: str | None = None,
+        description: str | None = None,
+        framework: str | None = None,
+        framework_version: str | None = None,
+        tags: Mapping[str, str] | None = None,
         properties: Mapping[str, str] | None = None,
         datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> ModelRecord:
@@ -40,12 +47,17 @@ class ModelStore:
         def _add(conn: Connection) -> None:
             conn.execute(
                 insert(t.models).values(
-                    name=name, version=version, run_id=run_id, artifact_path=artifact_path,
-                    description=description, framework=framework,
+                    name=name,
+                    version=version,
+                    run_id=run_id,
+                    artifact_path=artifact_path,
+                    description=description,
+                    framework=framework,
                     framework_version=framework_version,
                     tags=dumps({k: str(v) for k, v in (tags or {}).items()}),
                     properties=dumps({k: str(v) for k, v in (properties or {}).items()}),
-                    datasets=dumps([dict(d) for d in datasets or []]), created_at=time.time(),
+                    datasets=dumps([dict(d) for d in datasets or []]),
+                    created_at=time.time(),
                 )
             )
 
@@ -62,7 +74,9 @@ class ModelStore:
             which = f"{name!r} version {version}" if version is not None else repr(name)
             raise ModelNotFoundError(
                 f"There is no registered model {which} in this workspace.",
-                hint="Model.list(ws) shows the registered models.", name=name, version=version,
+                hint="Model.list(ws) shows the registered models.",
+                name=name,
+                version=version,
             )
         return _model(row)
 
@@ -83,8 +97,13 @@ class ModelStore:
         return found
 
     def update_model(
-        self, name: str, version: int, *, tags: Mapping[str, str] | None = None,
-        properties: Mapping[str, str] | None = None, description: str | None = None,
+        self,
+        name: str,
+        version: int,
+        *,
+        tags: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        description: str | None = None,
     ) -> ModelRecord:
         values: dict[str, Any] = {}
         if tags is not None:
@@ -116,10 +135,16 @@ class ModelStore:
 
 def _model(row: Any) -> ModelRecord:
     return ModelRecord(
-        name=row.name, version=row.version, run_id=row.run_id, artifact_path=row.artifact_path,
-        description=row.description, framework=row.framework,
-        framework_version=row.framework_version, tags=loads(row.tags) or {},
-        properties=loads(row.properties) or {}, datasets=loads(row.datasets) or [],
+        name=row.name,
+        version=row.version,
+        run_id=row.run_id,
+        artifact_path=row.artifact_path,
+        description=row.description,
+        framework=row.framework,
+        framework_version=row.framework_version,
+        tags=loads(row.tags) or {},
+        properties=loads(row.properties) or {},
+        datasets=loads(row.datasets) or [],
         created_at=row.created_at,
     )
 

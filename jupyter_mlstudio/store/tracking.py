@@ -50,7 +50,10 @@ class TrackingStore:
             if exists is None:
                 conn.execute(
                     insert(t.experiments).values(
-                        name=name, created_at=time.time(), archived=False, tags="{}",
+                        name=name,
+                        created_at=time.time(),
+                        archived=False,
+                        tags="{}",
                         run_counter=0,
                     )
                 )
@@ -99,13 +102,16 @@ class TrackingStore:
                 if taken is not None:
                     raise ConflictError(
                         f"An experiment named {new_name!r} exists already.",
-                        hint="Choose another name.", name=new_name,
+                        hint="Choose another name.",
+                        name=new_name,
                     )
                 values["name"] = new_name
             if tags is not None:
                 values["tags"] = dumps({**loads(row.tags), **tags})
             if values:
-                conn.execute(update(t.experiments).where(t.experiments.c.id == row.id).values(**values))
+                conn.execute(
+                    update(t.experiments).where(t.experiments.c.id == row.id).values(**values)
+                )
 
         self._db.write(_update)
         found = self.get_experiment(new_name or name)
@@ -155,12 +161,23 @@ class TrackingStore:
             pk = conn.execute(
                 insert(t.runs)
                 .values(
-                    run_id=run_id, experiment_id=exp_id, parent_run_id=parent_run_id,
-                    number=number, name=name, display_name=display_name or name,
-                    run_type=run_type, status=str(status), target=target, created_at=now,
-                    started_at=now if started else None, heartbeat_at=now if started else None,
-                    pid=pid, host=host, pid_started_at=pid_started_at,
-                    cancel_requested=False, definition=definition_json,
+                    run_id=run_id,
+                    experiment_id=exp_id,
+                    parent_run_id=parent_run_id,
+                    number=number,
+                    name=name,
+                    display_name=display_name or name,
+                    run_type=run_type,
+                    status=str(status),
+                    target=target,
+                    created_at=now,
+                    started_at=now if started else None,
+                    heartbeat_at=now if started else None,
+                    pid=pid,
+                    host=host,
+                    pid_started_at=pid_started_at,
+                    cancel_requested=False,
+                    definition=definition_json,
                 )
                 .returning(t.runs.c.pk)
             ).scalar_one()
@@ -178,18 +195,33 @@ class TrackingStore:
         except Exception as exc:
             if "unique" in str(exc).lower() and "run_id" in str(exc).lower():
                 raise ConflictError(
-                    f"A run with id {run_id!r} exists already.", hint="Use another run id.",
+                    f"A run with id {run_id!r} exists already.",
+                    hint="Use another run id.",
                     run_id=run_id,
                 ) from exc
             raise
         return RunRecord(
-            run_id=run_id, experiment_id=exp_id, experiment_name=experiment_name,
-            parent_run_id=parent_run_id, number=number, name=name,
-            display_name=display_name or name, run_type=run_type, status=str(status),
-            target=target, created_at=now, started_at=now if started else None, ended_at=None,
-            heartbeat_at=now if started else None, pid=pid, host=host,
-            pid_started_at=pid_started_at, cancel_requested=False, error=None,
-            definition=loads(definition_json), tags={k: str(v) for k, v in (tags or {}).items()},
+            run_id=run_id,
+            experiment_id=exp_id,
+            experiment_name=experiment_name,
+            parent_run_id=parent_run_id,
+            number=number,
+            name=name,
+            display_name=display_name or name,
+            run_type=run_type,
+            status=str(status),
+            target=target,
+            created_at=now,
+            started_at=now if started else None,
+            ended_at=None,
+            heartbeat_at=now if started else None,
+            pid=pid,
+            host=host,
+            pid_started_at=pid_started_at,
+            cancel_requested=False,
+            error=None,
+            definition=loads(definition_json),
+            tags={k: str(v) for k, v in (tags or {}).items()},
             properties={k: str(v) for k, v in (properties or {}).items()},
             params={k: str(v) for k, v in (params or {}).items()},
         )
@@ -199,7 +231,8 @@ class TrackingStore:
         if not found:
             raise RunNotFoundError(
                 f"There is no run with id {run_id!r} in this workspace.",
-                hint="Check the id (Experiment.get_runs() lists them).", run_id=run_id,
+                hint="Check the id (Experiment.get_runs() lists them).",
+                run_id=run_id,
             )
         return found[0]
 
@@ -233,20 +266,34 @@ class TrackingStore:
         with self._db.read() as conn:
             rows = conn.execute(query).all()
             pks = [row.pk for row in rows]
-            extras = {kind: self._key_values(conn, table, pks) for kind, table in _KV_TABLES.items()}
+            extras = {
+                kind: self._key_values(conn, table, pks) for kind, table in _KV_TABLES.items()
+            }
         out = []
         for row in rows:
             self._run_pks[row.run_id] = row.pk
             out.append(
                 RunRecord(
-                    run_id=row.run_id, experiment_id=row.experiment_id,
-                    experiment_name=row.experiment_name, parent_run_id=row.parent_run_id,
-                    number=row.number, name=row.name, display_name=row.display_name,
-                    run_type=row.run_type, status=row.status, target=row.target,
-                    created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at,
-                    heartbeat_at=row.heartbeat_at, pid=row.pid, host=row.host,
-                    pid_started_at=row.pid_started_at, cancel_requested=bool(row.cancel_requested),
-                    error=loads(row.error), definition=loads(row.definition) or {},
+                    run_id=row.run_id,
+                    experiment_id=row.experiment_id,
+                    experiment_name=row.experiment_name,
+                    parent_run_id=row.parent_run_id,
+                    number=row.number,
+                    name=row.name,
+                    display_name=row.display_name,
+                    run_type=row.run_type,
+                    status=row.status,
+                    target=row.target,
+                    created_at=row.created_at,
+                    started_at=row.started_at,
+                    ended_at=row.ended_at,
+                    heartbeat_at=row.heartbeat_at,
+                    pid=row.pid,
+                    host=row.host,
+                    pid_started_at=row.pid_started_at,
+                    cancel_requested=bool(row.cancel_requested),
+                    error=loads(row.error),
+                    definition=loads(row.definition) or {},
                     tags=extras["tags"].get(row.pk, {}),
                     properties=extras["properties"].get(row.pk, {}),
                     params=extras["params"].get(row.pk, {}),
@@ -345,13 +392,17 @@ class TrackingStore:
     def stale_runs(self, heartbeat_before: float) -> list[RunRecord]:
         """Unfinished, started runs whose last heartbeat is older than ``heartbeat_before``."""
         with self._db.read() as conn:
-            ids = conn.execute(
-                select(t.runs.c.run_id).where(
-                    t.runs.c.status.not_in([str(s) for s in TERMINAL_STATUSES]),
-                    t.runs.c.heartbeat_at.is_not(None),
-                    t.runs.c.heartbeat_at < heartbeat_before,
+            ids = (
+                conn.execute(
+                    select(t.runs.c.run_id).where(
+                        t.runs.c.status.not_in([str(s) for s in TERMINAL_STATUSES]),
+                        t.runs.c.heartbeat_at.is_not(None),
+                        t.runs.c.heartbeat_at < heartbeat_before,
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         return self._load_runs(select_ids=ids) if ids else []
 
     def acquire_slot(self, run_id: str, target: str, max_concurrency: int) -> bool:
@@ -365,7 +416,9 @@ class TrackingStore:
                     .with_for_update()
                 )
             busy = conn.execute(
-                select(func.count()).select_from(t.runs).where(
+                select(func.count())
+                .select_from(t.runs)
+                .where(
                     t.runs.c.target == target,
                     t.runs.c.status.in_([str(s) for s in ACTIVE_STATUSES]),
                     # Parent runs (sweeps, pipelines) hold no process of their own.
@@ -395,7 +448,9 @@ class TrackingStore:
 
         def _remove(conn: Connection) -> None:
             pk = self._pk(conn, run_id)
-            conn.execute(delete(t.run_tags).where(t.run_tags.c.run_pk == pk, t.run_tags.c.key.in_(keys)))
+            conn.execute(
+                delete(t.run_tags).where(t.run_tags.c.run_pk == pk, t.run_tags.c.key.in_(keys))
+            )
 
         self._db.write(_remove)
 
@@ -419,7 +474,8 @@ class TrackingStore:
                             f"Property {key!r} of run {run_id} is {existing[key]!r} already; "
                             "properties cannot be changed once set.",
                             hint="Use tags (run.tag / run.set_tags) for values that change.",
-                            run_id=run_id, key=key,
+                            run_id=run_id,
+                            key=key,
                         )
                     continue
                 new.append({"run_pk": pk, "key": key, "value": str(value)})
@@ -466,15 +522,30 @@ class TrackingStore:
             conn.execute(
                 insert(t.metrics),
                 [
-                    {"run_pk": pk, "key": p.key, "kind": p.kind, "step": p.step, "value": p.value,
-                     "payload": p.payload, "timestamp": p.timestamp}
+                    {
+                        "run_pk": pk,
+                        "key": p.key,
+                        "kind": p.kind,
+                        "step": p.step,
+                        "value": p.value,
+                        "payload": p.payload,
+                        "timestamp": p.timestamp,
+                    }
                     for p in points
                 ],
             )
             stmt = self._dialect_insert(t.latest_metrics)
             rows = [
-                {"run_pk": pk, "key": key, "kind": p.kind, "step": p.step, "value": p.value,
-                 "payload": p.payload, "timestamp": p.timestamp, "count": n}
+                {
+                    "run_pk": pk,
+                    "key": key,
+                    "kind": p.kind,
+                    "step": p.step,
+                    "value": p.value,
+                    "payload": p.payload,
+                    "timestamp": p.timestamp,
+                    "count": n,
+                }
                 for key, (p, n) in latest.items()
             ]
             lm = t.latest_metrics.c
@@ -521,8 +592,16 @@ class TrackingStore:
         with self._db.read() as conn:
             for chunk in _chunks(list(run_ids)):
                 query = (
-                    select(t.runs.c.run_id, lm.key, lm.kind, lm.step, lm.value, lm.payload,
-                           lm.timestamp, lm.count)
+                    select(
+                        t.runs.c.run_id,
+                        lm.key,
+                        lm.kind,
+                        lm.step,
+                        lm.value,
+                        lm.payload,
+                        lm.timestamp,
+                        lm.count,
+                    )
                     .join(t.runs, t.runs.c.pk == lm.run_pk)
                     .where(t.runs.c.run_id.in_(chunk))
                 )
@@ -538,7 +617,10 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
 
 def _experiment(row: Any) -> ExperimentRecord:
     return ExperimentRecord(
-        id=row.id, name=row.name, created_at=row.created_at, archived=bool(row.archived),
+        id=row.id,
+        name=row.name,
+        created_at=row.created_at,
+        archived=bool(row.archived),
         tags=loads(row.tags) or {},
     )
 

@@ -25,25 +25,41 @@ class Estimator:
 
     _framework = "Python"
 
-    def __init__(self, source_directory: str, *, compute_target: Any = None,
-                 vm_size: str | None = None, vm_priority: str | None = None,
-                 entry_script: str | None = None, script_params: Mapping[str, Any] | None = None,
-                 node_count: int = 1, process_count_per_node: int = 1,
-                 distributed_backend: Any = None, distributed_training: Any = None,
-                 use_gpu: bool = False, use_docker: bool = True,
-                 custom_docker_base_image: str | None = None,
-                 custom_docker_image: str | None = None, image_registry_details: Any = None,
-                 user_managed: bool = False, conda_packages: Sequence[str] | None = None,
-                 pip_packages: Sequence[str] | None = None,
-                 conda_dependencies_file_path: str | None = None,
-                 pip_requirements_file_path: str | None = None,
-                 conda_dependencies_file: str | None = None,
-                 pip_requirements_file: str | None = None,
-                 environment_variables: Mapping[str, str] | None = None,
-                 environment_definition: Environment | None = None, inputs: Any = None,
-                 source_directory_data_store: Any = None, shm_size: str | None = None,
-                 resume_from: Any = None, max_run_duration_seconds: int | None = None,
-                 framework_version: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source_directory: str,
+        *,
+        compute_target: Any = None,
+        vm_size: str | None = None,
+        vm_priority: str | None = None,
+        entry_script: str | None = None,
+        script_params: Mapping[str, Any] | None = None,
+        node_count: int = 1,
+        process_count_per_node: int = 1,
+        distributed_backend: Any = None,
+        distributed_training: Any = None,
+        use_gpu: bool = False,
+        use_docker: bool = True,
+        custom_docker_base_image: str | None = None,
+        custom_docker_image: str | None = None,
+        image_registry_details: Any = None,
+        user_managed: bool = False,
+        conda_packages: Sequence[str] | None = None,
+        pip_packages: Sequence[str] | None = None,
+        conda_dependencies_file_path: str | None = None,
+        pip_requirements_file_path: str | None = None,
+        conda_dependencies_file: str | None = None,
+        pip_requirements_file: str | None = None,
+        environment_variables: Mapping[str, str] | None = None,
+        environment_definition: Environment | None = None,
+        inputs: Any = None,
+        source_directory_data_store: Any = None,
+        shm_size: str | None = None,
+        resume_from: Any = None,
+        max_run_duration_seconds: int | None = None,
+        framework_version: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.source_directory = source_directory
         self.entry_script = entry_script
         self.script_params = dict(script_params or {})
@@ -84,15 +100,24 @@ class Estimator:
     def run_config(self) -> ScriptRunConfig:
         """The equivalent ScriptRunConfig."""
         return ScriptRunConfig(
-            source_directory=self.source_directory, script=self.entry_script,
-            arguments=self._arguments(), compute_target=self.compute_target,
+            source_directory=self.source_directory,
+            script=self.entry_script,
+            arguments=self._arguments(),
+            compute_target=self.compute_target,
             environment=self.environment,
             max_run_duration_seconds=self.max_run_duration_seconds
-            or ScriptRunConfig.MAX_DURATION_SECONDS_DEFAULT)
+            or ScriptRunConfig.MAX_DURATION_SECONDS_DEFAULT,
+        )
 
-    def _submit(self, experiment: Experiment, tags: Mapping[str, str] | None = None,
-                **kwargs: Any) -> Run:
+    def _submit(
+        self, experiment: Experiment, tags: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Run:
         from jupyter_mlstudio.core._job_submission import submit_script
 
-        return submit_script(experiment, self.run_config, tags=tags,
-                             properties={"azureml.estimator": type(self).__name__}, **kwargs)
+        return submit_script(
+            experiment,
+            self.run_config,
+            tags=tags,
+            properties={"azureml.estimator": type(self).__name__},
+            **kwargs,
+        )

@@ -26,8 +26,12 @@ WRITER = textwrap.dedent("""
 def test_eight_processes_log_at_once_and_every_value_is_stored(ws, tmp_path):
     n, per_process = 8, 5000
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(ws.path), str(per_process)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(ws.path), str(per_process)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(n)
     ]
     results = [p.communicate(timeout=240) for p in procs]
@@ -59,8 +63,9 @@ KILLED = textwrap.dedent("""
 
 
 def test_a_process_killed_while_logging_loses_only_its_last_batch(ws):
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(ws.path)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(ws.path)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     run_id = proc.stdout.readline().split()[1]
     flushed = 0
@@ -81,8 +86,9 @@ def test_a_run_with_a_stale_heartbeat_on_another_host_is_failed(ws):
     ws._run_logger.detach(run.id)  # this process stops beating for it
     tracking = ws._store.tracking
     tracking.update_run(run.id, process=(1, "another-host", 0.0))
-    tracking._db.write(lambda c: c.exec_driver_sql(
-        "UPDATE runs SET heartbeat_at = heartbeat_at - 3600"))
+    tracking._db.write(
+        lambda c: c.exec_driver_sql("UPDATE runs SET heartbeat_at = heartbeat_at - 3600")
+    )
     time.sleep(0.1)
     assert Run.get(ws, run.id).get_status() == "Failed"
 
@@ -95,8 +101,9 @@ def test_an_interactive_run_left_open_at_exit_is_completed(ws):
         run.log("x", 1.0)
         print(run.id)
     """)
-    out = subprocess.run([sys.executable, "-c", code, str(ws.path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ws.path)], check=True, capture_output=True, text=True
+    ).stdout
     run = Run.get(ws, out.split()[0])
     assert run.get_metrics() == {"x": 1.0}
     assert run.get_status() == "Completed"

@@ -49,8 +49,12 @@ TRAIN = """
 def test_script_run_streams_logs_uploads_outputs_and_completes(local_ws, tmp_path, capsys):
     code = _code(tmp_path, TRAIN)
     (code / "helper.txt").write_text("part of the snapshot")
-    src = ScriptRunConfig(source_directory=str(code), script="train.py",
-                          arguments=["--max-depth", 5], compute_target="local")
+    src = ScriptRunConfig(
+        source_directory=str(code),
+        script="train.py",
+        arguments=["--max-depth", 5],
+        compute_target="local",
+    )
     run = Experiment(local_ws, "jobs").submit(src)
     assert run.type == "azureml.scriptrun"
     details = run.wait_for_completion(show_output=True)
@@ -69,11 +73,14 @@ def test_script_run_streams_logs_uploads_outputs_and_completes(local_ws, tmp_pat
 
 
 def test_the_script_runs_in_a_copy_not_in_the_source_folder(local_ws, tmp_path):
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         import os
         os.makedirs("outputs", exist_ok=True)
         open("outputs/cwd.txt", "w").write(os.getcwd())
-    """)
+    """,
+    )
     run = Experiment(local_ws, "jobs").submit(ScriptRunConfig(str(code), "train.py"))
     run.wait_for_completion()
     cwd = Path(run.download_file("outputs/cwd.txt", str(tmp_path / "cwd.txt"))).read_text()
@@ -83,10 +90,13 @@ def test_the_script_runs_in_a_copy_not_in_the_source_folder(local_ws, tmp_path):
 
 
 def test_a_failing_script_fails_the_run_with_its_error(local_ws, tmp_path):
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         print("about to fail")
         raise ValueError("the data has no label column")
-    """)
+    """,
+    )
     run = Experiment(local_ws, "jobs").submit(ScriptRunConfig(str(code), "train.py"))
     with pytest.raises(ActivityFailedException, match="the data has no label column"):
         run.wait_for_completion()
@@ -97,11 +107,14 @@ def test_a_failing_script_fails_the_run_with_its_error(local_ws, tmp_path):
 
 
 def test_a_killed_script_is_failed_with_the_reason(local_ws, tmp_path):
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         import os, time
         open(os.environ["PIDFILE"], "w").write(str(os.getpid()))
         time.sleep(60)
-    """)
+    """,
+    )
     pidfile = tmp_path / "pid"
     src = ScriptRunConfig(str(code), "train.py")
     src.environment.environment_variables["PIDFILE"] = str(pidfile)
@@ -129,11 +142,14 @@ def test_a_killed_supervisor_is_found_dead(local_ws, tmp_path):
 
 
 def test_cancel_stops_the_job(local_ws, tmp_path):
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         import time
         print("started", flush=True)
         time.sleep(60)
-    """)
+    """,
+    )
     run = Experiment(local_ws, "jobs").submit(ScriptRunConfig(str(code), "train.py"))
     deadline = time.monotonic() + 30
     while "started" not in run.get_job_log():
@@ -156,17 +172,22 @@ def test_time_limit_stops_the_job(local_ws, tmp_path):
 
 def test_a_cluster_runs_at_most_max_nodes_jobs_at_once(local_ws, tmp_path):
     cluster = ComputeTarget.create(
-        local_ws, "cpu-cluster", AmlCompute.provisioning_configuration(max_nodes=1))
+        local_ws, "cpu-cluster", AmlCompute.provisioning_configuration(max_nodes=1)
+    )
     assert isinstance(ComputeTarget(local_ws, "cpu-cluster"), AmlCompute)
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         import os, time
         from jupyter_mlstudio.core import Run
         run = Run.get_context()
         run.log("start", time.time()); time.sleep(0.5); run.log("end", time.time())
-    """)
+    """,
+    )
     exp = Experiment(local_ws, "queue")
-    runs = [exp.submit(ScriptRunConfig(str(code), "train.py", compute_target=cluster))
-            for _ in range(2)]
+    runs = [
+        exp.submit(ScriptRunConfig(str(code), "train.py", compute_target=cluster)) for _ in range(2)
+    ]
     for run in runs:
         run.wait_for_completion()
     spans = sorted((r.get_metrics()["start"], r.get_metrics()["end"]) for r in runs)
@@ -199,11 +220,14 @@ def test_get_context_outside_a_job_is_offline(capsys):
 
 
 def test_script_output_is_in_the_log_in_order(local_ws, tmp_path):
-    code = _code(tmp_path, """
+    code = _code(
+        tmp_path,
+        """
         import sys
         for i in range(3):
             print("out", i); print("err", i, file=sys.stderr)
-    """)
+    """,
+    )
     run = Experiment(local_ws, "jobs").submit(ScriptRunConfig(str(code), "train.py"))
     buffer = io.StringIO()
     from jupyter_mlstudio.core._streaming import wait_for_run

@@ -28,8 +28,12 @@ def test_interactive_run_records_every_kind_of_metric(ws):
     assert run.get_status() == "Completed"
     again = Run.get(ws, run.id)
     assert again.get_metrics() == {
-        "alpha": 0.03, "curve": {"x": [1, 2], "y": [2, 4]}, "losses": [0.9, 0.5, 0.3],
-        "optimizer": "adam", "rmse": [0.71, 0.65], "table": {"a": [1, 2], "b": [3, 4]},
+        "alpha": 0.03,
+        "curve": {"x": [1, 2], "y": [2, 4]},
+        "losses": [0.9, 0.5, 0.3],
+        "optimizer": "adam",
+        "rmse": [0.71, 0.65],
+        "table": {"a": [1, 2], "b": [3, 4]},
     }
     assert again.get_metrics("rmse") == {"rmse": [0.71, 0.65]}
 

@@ -71,32 +71,46 @@ class ComputeTarget:
         return target
 
     @staticmethod
-    def create(workspace: Workspace, name: str,
-               provisioning_configuration: ProvisioningConfiguration) -> ComputeTarget:
+    def create(
+        workspace: Workspace, name: str, provisioning_configuration: ProvisioningConfiguration
+    ) -> ComputeTarget:
         """Create (or update) a compute target from a provisioning configuration."""
         check_name("compute target", name)
         if name == "local":
-            raise ValidationError("'local' is the name of the built-in local target.",
-                                  hint="Choose another name.")
+            raise ValidationError(
+                "'local' is the name of the built-in local target.", hint="Choose another name."
+            )
         cfg = provisioning_configuration
         record = workspace._store.assets.upsert_compute_target(
-            name, cfg.compute_type, cfg.settings, cfg.max_concurrency())
+            name, cfg.compute_type, cfg.settings, cfg.max_concurrency()
+        )
         return ComputeTarget._from_record(workspace, record)
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, ComputeTarget]:
-        return {r.name: ComputeTarget._from_record(workspace, r)
-                for r in workspace._store.assets.list_compute_targets()}
+        return {
+            r.name: ComputeTarget._from_record(workspace, r)
+            for r in workspace._store.assets.list_compute_targets()
+        }
 
-    def wait_for_completion(self, show_output: bool = False, min_node_count: int | None = None,
-                            timeout_in_minutes: int = 25, is_delete_operation: bool = False) -> None:
+    def wait_for_completion(
+        self,
+        show_output: bool = False,
+        min_node_count: int | None = None,
+        timeout_in_minutes: int = 25,
+        is_delete_operation: bool = False,
+    ) -> None:
         """Local targets are ready as soon as they are created."""
         if show_output:
             print(f"Provisioning state of {self.name!r}: {self.provisioning_state}")
 
     def get_status(self) -> dict[str, Any]:
-        return {"allocationState": "Steady", "currentNodeCount": self.max_concurrency,
-                "provisioningState": self.provisioning_state, "vmSize": self.settings.get("vm_size")}
+        return {
+            "allocationState": "Steady",
+            "currentNodeCount": self.max_concurrency,
+            "provisioningState": self.provisioning_state,
+            "vmSize": self.settings.get("vm_size"),
+        }
 
     def refresh_state(self) -> None:
         self._load(self.workspace, self.workspace._store.assets.get_compute_target(self.name))
@@ -108,8 +122,13 @@ class ComputeTarget:
         self.delete()
 
     def serialize(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "maxConcurrency": self.max_concurrency,
-                "provisioningState": self.provisioning_state, "properties": self.settings}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "maxConcurrency": self.max_concurrency,
+            "provisioningState": self.provisioning_state,
+            "properties": self.settings,
+        }
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workspace={self.workspace.name!r}, name={self.name!r})"
@@ -133,36 +152,55 @@ class AmlCompute(ComputeTarget):
     _type = "AmlCompute"
 
     @staticmethod
-    def provisioning_configuration(vm_size: str = "", vm_priority: str = "dedicated",
-                                   min_nodes: int = 0, max_nodes: int | None = None,
-                                   idle_seconds_before_scaledown: int | None = 1800,
-                                   admin_username: str | None = None,
-                                   admin_user_password: str | None = None,
-                                   admin_user_ssh_key: str | None = None,
-                                   vnet_resourcegroup_name: str | None = None,
-                                   vnet_name: str | None = None, subnet_name: str | None = None,
-                                   tags: dict[str, str] | None = None,
-                                   description: str | None = None,
-                                   remote_login_port_public_access: str = "NotSpecified",
-                                   identity_type: str | None = None,
-                                   identity_id: list[str] | None = None,
-                                   location: str | None = None,
-                                   enable_node_public_ip: bool = True) -> ProvisioningConfiguration:
-        settings = {"vm_size": vm_size, "vm_priority": vm_priority, "min_nodes": min_nodes,
-                    "max_nodes": max_nodes, "tags": tags or {}, "description": description,
-                    "idle_seconds_before_scaledown": idle_seconds_before_scaledown}
+    def provisioning_configuration(
+        vm_size: str = "",
+        vm_priority: str = "dedicated",
+        min_nodes: int = 0,
+        max_nodes: int | None = None,
+        idle_seconds_before_scaledown: int | None = 1800,
+        admin_username: str | None = None,
+        admin_user_password: str | None = None,
+        admin_user_ssh_key: str | None = None,
+        vnet_resourcegroup_name: str | None = None,
+        vnet_name: str | None = None,
+        subnet_name: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+        remote_login_port_public_access: str = "NotSpecified",
+        identity_type: str | None = None,
+        identity_id: list[str] | None = None,
+        location: str | None = None,
+        enable_node_public_ip: bool = True,
+    ) -> ProvisioningConfiguration:
+        settings = {
+            "vm_size": vm_size,
+            "vm_priority": vm_priority,
+            "min_nodes": min_nodes,
+            "max_nodes": max_nodes,
+            "tags": tags or {},
+            "description": description,
+            "idle_seconds_before_scaledown": idle_seconds_before_scaledown,
+        }
         return ProvisioningConfiguration("AmlCompute", settings)
 
-    def update(self, min_nodes: int | None = None, max_nodes: int | None = None,
-               idle_seconds_before_scaledown: int | None = None) -> None:
+    def update(
+        self,
+        min_nodes: int | None = None,
+        max_nodes: int | None = None,
+        idle_seconds_before_scaledown: int | None = None,
+    ) -> None:
         settings = dict(self.settings)
-        for key, value in (("min_nodes", min_nodes), ("max_nodes", max_nodes),
-                           ("idle_seconds_before_scaledown", idle_seconds_before_scaledown)):
+        for key, value in (
+            ("min_nodes", min_nodes),
+            ("max_nodes", max_nodes),
+            ("idle_seconds_before_scaledown", idle_seconds_before_scaledown),
+        ):
             if value is not None:
                 settings[key] = value
         cfg = ProvisioningConfiguration(self.type, settings)
         record = self.workspace._store.assets.upsert_compute_target(
-            self.name, self.type, settings, cfg.max_concurrency())
+            self.name, self.type, settings, cfg.max_concurrency()
+        )
         self._load(self.workspace, record)
 
 
@@ -172,16 +210,21 @@ class ComputeInstance(ComputeTarget):
     _type = "ComputeInstance"
 
     @staticmethod
-    def provisioning_configuration(vm_size: str = "", ssh_public_access: bool = False,
-                                   admin_user_ssh_public_key: str | None = None,
-                                   vnet_resourcegroup_name: str | None = None,
-                                   vnet_name: str | None = None, subnet_name: str | None = None,
-                                   tags: dict[str, str] | None = None,
-                                   description: str | None = None,
-                                   **kwargs: Any) -> ProvisioningConfiguration:
+    def provisioning_configuration(
+        vm_size: str = "",
+        ssh_public_access: bool = False,
+        admin_user_ssh_public_key: str | None = None,
+        vnet_resourcegroup_name: str | None = None,
+        vnet_name: str | None = None,
+        subnet_name: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> ProvisioningConfiguration:
         return ProvisioningConfiguration(
-            "ComputeInstance", {"vm_size": vm_size, "max_nodes": 1, "tags": tags or {},
-                                "description": description})
+            "ComputeInstance",
+            {"vm_size": vm_size, "max_nodes": 1, "tags": tags or {}, "description": description},
+        )
 
     def start(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
         self.wait_for_completion(show_output)
@@ -203,17 +246,27 @@ class AksCompute(ComputeTarget):
         FAST_PROD = "FastProd"
 
     @staticmethod
-    def provisioning_configuration(agent_count: int | None = None, vm_size: str | None = None,
-                                   cluster_purpose: str | None = None,
-                                   location: str | None = None, **kwargs: Any,
-                                   ) -> ProvisioningConfiguration:
+    def provisioning_configuration(
+        agent_count: int | None = None,
+        vm_size: str | None = None,
+        cluster_purpose: str | None = None,
+        location: str | None = None,
+        **kwargs: Any,
+    ) -> ProvisioningConfiguration:
         return ProvisioningConfiguration(
-            "AKS", {"agent_count": agent_count, "vm_size": vm_size,
-                    "cluster_purpose": cluster_purpose, "max_nodes": agent_count or None})
+            "AKS",
+            {
+                "agent_count": agent_count,
+                "vm_size": vm_size,
+                "cluster_purpose": cluster_purpose,
+                "max_nodes": agent_count or None,
+            },
+        )
 
 
 _TYPES: dict[str, type[ComputeTarget]] = {
-    "local": LocalCompute, "AmlCompute": AmlCompute, "ComputeInstance": ComputeInstance,
+    "local": LocalCompute,
+    "AmlCompute": AmlCompute,
+    "ComputeInstance": ComputeInstance,
     "AKS": AksCompute,
 }
-

@@ -8,8 +8,9 @@ from jupyter_mlstudio.errors import ValidationError
 
 
 def test_conda_dependencies_write_what_from_conda_specification_reads(tmp_path):
-    deps = CondaDependencies.create(pip_packages=["joblib"], conda_packages=["scikit-learn"],
-                                    python_version="3.11")
+    deps = CondaDependencies.create(
+        pip_packages=["joblib"], conda_packages=["scikit-learn"], python_version="3.11"
+    )
     deps.add_pip_package("pandas")
     path = deps.save(tmp_path / "env.yml")
     env = Environment.from_conda_specification("e", path)

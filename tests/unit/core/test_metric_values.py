@@ -12,8 +12,14 @@ from jupyter_mlstudio.store import MetricPoint
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(0.5, 0.5), (3, 3), (True, True), ("adam", "adam"), (np.float32(0.25), 0.25),
-     (np.int64(7), 7)],
+    [
+        (0.5, 0.5),
+        (3, 3),
+        (True, True),
+        ("adam", "adam"),
+        (np.float32(0.25), 0.25),
+        (np.int64(7), 7),
+    ],
 )
 def test_scalars_round_trip_with_their_type(value, expected):
     decoded = mv.decode(*mv.encode_scalar("m", value))

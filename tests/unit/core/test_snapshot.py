@@ -16,8 +16,17 @@ def _tree(root: Path, files: dict[str, bytes]) -> None:
 
 
 def test_amlignore_and_caches_are_left_out(tmp_path):
-    _tree(tmp_path, {"train.py": b"x", "data/big.csv": b"1", "keep/a.txt": b"a",
-                     "__pycache__/t.pyc": b"", ".amlignore": b"data/\n*.log\n", "x.log": b""})
+    _tree(
+        tmp_path,
+        {
+            "train.py": b"x",
+            "data/big.csv": b"1",
+            "keep/a.txt": b"a",
+            "__pycache__/t.pyc": b"",
+            ".amlignore": b"data/\n*.log\n",
+            "x.log": b"",
+        },
+    )
     rels = sorted(rel for _, rel in list_snapshot_files(tmp_path))
     assert rels == [".amlignore", "keep/a.txt", "train.py"]
 

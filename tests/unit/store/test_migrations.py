@@ -11,8 +11,10 @@ from jupyter_mlstudio.store.migrate import head_revision
 def test_a_new_database_is_brought_to_the_head_revision(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     with store.db.read() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
-            head_revision()
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
         mode = conn.execute(text("PRAGMA journal_mode")).scalar()
     assert mode == "wal"
 

@@ -1,0 +1,48 @@
+# jupyter_mlstudio: `make lab` to try it, `make test` to check it. Both start from a bare machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO ?= demo-workspace
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: install lab test lint bench postgres clean
+
+# The virtualenv, with the package (editable) and what tests and lint need.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[test,dev,lab]'
+	touch $@
+
+install: $(STAMP)
+
+# PostgreSQL server binaries for the store tests (the tests start and stop their own server).
+# Debian's package would create and start a cluster of its own: ask it not to.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  mkdir -p /etc/postgresql-common && \
+	  { [ -f /etc/postgresql-common/createcluster.conf ] || \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; } && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "PostgreSQL is not installed: run 'sudo apt-get install -y postgresql'" >&2; exit 1; fi
+
+test: install postgres
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check jupyter_mlstudio tests bench
+	$(BIN)/ruff format --check jupyter_mlstudio tests
+	$(BIN)/lint-imports
+
+bench: install
+	bash bench/run.sh
+
+lab: install
+	$(BIN)/mlstudio demo $(DEMO)
+	cd $(DEMO) && $(abspath $(BIN))/jupyter lab
+
+clean:
+	rm -rf $(VENV) bench/.venv .pytest_cache .ruff_cache
