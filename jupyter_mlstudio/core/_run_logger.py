@@ -28,11 +28,12 @@ def heartbeat_seconds() -> float:
 
 
 class _Pending:
-    __slots__ = ("heartbeat", "lock", "on_cancel", "points", "steps")
+    __slots__ = ("heartbeat", "lock", "on_cancel", "params", "points", "steps")
 
     def __init__(self, heartbeat: bool, on_cancel: Callable[[], None] | None) -> None:
         self.lock = threading.Lock()
         self.points: list[MetricPoint] = []
+        self.params: dict[str, str] = {}
         self.steps: dict[str, int] = {}
         self.heartbeat = heartbeat
         self.on_cancel = on_cancel
@@ -103,6 +104,16 @@ class RunLogger:
         if size >= FLUSH_SIZE:
             self._wake.set()
 
+    def add_params(self, run_id: str, params: dict[str, str]) -> None:
+        pending = self._runs.get(run_id)
+        if pending is None:
+            self.attach(run_id)
+            pending = self._runs[run_id]
+        with pending.lock:
+            pending.params.update(params)
+        if self._thread is None:
+            self._ensure_thread()
+
     def next_step(self, run_id: str, key: str) -> int | None:
         pending = self._runs.get(run_id)
         return None if pending is None else pending.steps.get(key)
@@ -115,13 +126,15 @@ class RunLogger:
             return
         with pending.lock:
             batch, pending.points = pending.points, []
-        if not batch:
+            params, pending.params = pending.params, {}
+        if not batch and not params:
             return
         try:
-            self._tracking.log_metrics(run_id, batch)
+            self._tracking.log_batch(run_id, batch, params)
         except Exception:
             with pending.lock:  # keep them for the next try, in their order
                 pending.points[:0] = batch
+                pending.params = {**params, **pending.params}
             raise
 
     def flush_all(self) -> None:

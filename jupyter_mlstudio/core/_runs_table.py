@@ -27,10 +27,8 @@ def runs_dataframe(tracking: TrackingStore, filters: RunsFilter) -> pd.DataFrame
             "status": r.status,
             "target": r.target,
             "parent_run_id": r.parent_run_id,
-            "start_time": pd.to_datetime(r.started_at, unit="s", utc=True)
-            if r.started_at
-            else pd.NaT,
-            "end_time": pd.to_datetime(r.ended_at, unit="s", utc=True) if r.ended_at else pd.NaT,
+            "start_time": r.started_at,
+            "end_time": r.ended_at,
         }
         for key, value in r.params.items():
             row[f"params.{key}"] = value
@@ -52,4 +50,7 @@ def runs_dataframe(tracking: TrackingStore, filters: RunsFilter) -> pd.DataFrame
         "start_time",
         "end_time",
     ]
-    return pd.DataFrame(rows, columns=None if rows else columns)
+    frame = pd.DataFrame(rows, columns=None if rows else columns)
+    for col in ("start_time", "end_time"):  # one conversion per column, not per row
+        frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
+    return frame

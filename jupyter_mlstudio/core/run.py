@@ -14,6 +14,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -292,7 +293,7 @@ class Run:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Record parameters of the run (shown and searchable beside metrics)."""
-        self._store.log_params(self._id, {str(k): str(v) for k, v in params.items()})
+        self._logger.add_params(self._id, {str(k): str(v) for k, v in params.items()})
 
     def flush(self, timeout_seconds: int = 300) -> None:
         """Write every pending metric now."""
@@ -447,9 +448,12 @@ class Run:
             return
         self._logger.detach(self._id)
         self._upload_outputs()
-        if _set_status:
-            self._store.update_run(self._id, status=RunStatus.COMPLETED, ended=True)
-        self._refresh()
+        if _set_status and self._store.update_run(self._id, status=RunStatus.COMPLETED, ended=True):
+            self._record = replace(
+                self._record, status=str(RunStatus.COMPLETED), ended_at=time.time()
+            )
+        else:
+            self._refresh()
 
     def _upload_outputs(self) -> None:
         if self.type != "experiment" or self._outputs is False:
@@ -576,6 +580,7 @@ class Run:
         return dict(self._refresh().properties)
 
     def get_params(self) -> dict[str, str]:
+        self._logger.flush(self._id)
         return dict(self._refresh().params)
 
     # ---- models ------------------------------------------------------------------------

@@ -7,6 +7,8 @@ seen at once; elsewhere, a heartbeat older than ``STALE_BEATS`` intervals means 
 
 from __future__ import annotations
 
+import functools
+import os
 import socket
 import time
 
@@ -25,7 +27,13 @@ def process_start_time(pid: int) -> float | None:
 
 
 def this_process() -> tuple[int, str, float]:
-    pid = psutil.Process().pid
+    """(pid, host, start time) of the calling process."""
+    return _identity(os.getpid())
+
+
+@functools.lru_cache(maxsize=4)
+def _identity(pid: int) -> tuple[int, str, float]:
+    # Keyed by pid, so a forked child computes its own.
     return pid, socket.gethostname(), psutil.Process(pid).create_time()
 
 

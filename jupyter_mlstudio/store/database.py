@@ -8,15 +8,16 @@ after ``LOCK_WAIT_SECONDS`` does the user see an error, in words, never "databas
 
 from __future__ import annotations
 
+import os
 import random
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from jupyter_mlstudio.errors import StoreUnavailableError, UserErrorException
 
@@ -46,6 +47,18 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _dispose_in_forked_children(engine: Engine) -> None:
+    """A forked child must open its own connections, never use its parent's."""
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        found = ref()
+        if found is not None:
+            found.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 class Database:
     """An engine plus the two ways the store touches it: ``read`` and ``write``."""
 
@@ -54,15 +67,19 @@ class Database:
         self.is_sqlite = _is_sqlite(url)
         try:
             if self.is_sqlite:
-                # NullPool: a SQLite connection is cheap, and forked children (jobs) must not
-                # inherit an open one.
+                # Pooled: closing the last connection to a WAL database checkpoints and
+                # deletes the WAL, which costs milliseconds on every transaction.
                 self.engine: Engine = create_engine(
-                    url, poolclass=NullPool, connect_args={"check_same_thread": False}
+                    url,
+                    pool_size=4,
+                    max_overflow=16,
+                    connect_args={"check_same_thread": False},
                 )
                 event.listen(self.engine, "connect", _set_sqlite_pragmas)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True, pool_size=5)
+            _dispose_in_forked_children(self.engine)
         except (ArgumentError, ImportError, ValueError) as exc:
             raise UserErrorException(
                 f"The metadata URL {self.redacted_url!r} cannot be used: {exc}.",

@@ -36,6 +36,7 @@ class TrackingStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._run_pks: dict[str, int] = {}  # run ids never change their primary key
+        self._statements: dict[str, Any] = {"insert_metrics": insert(t.metrics)}
 
     # ---- experiments -------------------------------------------------------------------
     def get_or_create_experiment(self, name: str) -> ExperimentRecord:
@@ -489,24 +490,60 @@ class TrackingStore:
             return
 
         def _upsert(conn: Connection) -> None:
-            pk = self._pk(conn, run_id)
-            rows = [{"run_pk": pk, "key": k, "value": str(v)} for k, v in values.items()]
-            stmt = self._dialect_insert(table).values(rows)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["run_pk", "key"], set_={"value": stmt.excluded.value}
-                )
-            )
+            self._write_key_values(conn, self._pk(conn, run_id), table, values)
 
         self._db.write(_upsert)
 
-    def _dialect_insert(self, table: Any) -> Any:
-        return (postgresql if self._db.dialect == "postgresql" else sqlite).insert(table)
+    def _write_key_values(
+        self, conn: Connection, pk: int, table: Any, values: Mapping[str, Any]
+    ) -> None:
+        rows = [{"run_pk": pk, "key": k, "value": str(v)} for k, v in values.items()]
+        conn.execute(self._statement(f"upsert_{table.name}"), rows)
+
+    def _statement(self, name: str) -> Any:
+        """Upserts built once and run as executemany, so SQLAlchemy compiles each once."""
+        stmt = self._statements.get(name)
+        if stmt is not None:
+            return stmt
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        if name == "upsert_latest_metrics":
+            ins = dialect.insert(t.latest_metrics)
+            lm = t.latest_metrics.c
+            newer = ins.excluded.step >= lm.step
+            stmt = ins.on_conflict_do_update(
+                index_elements=["run_pk", "key"],
+                set_={
+                    "kind": ins.excluded.kind,
+                    "count": lm.count + ins.excluded.count,
+                    **{
+                        col: case((newer, getattr(ins.excluded, col)), else_=getattr(lm, col))
+                        for col in ("step", "value", "payload", "timestamp")
+                    },
+                },
+            )
+        else:
+            table = getattr(t, name.removeprefix("upsert_"))
+            ins = dialect.insert(table)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["run_pk", "key"], set_={"value": ins.excluded.value}
+            )
+        self._statements[name] = stmt
+        return stmt
 
     # ---- metrics -----------------------------------------------------------------------
     def log_metrics(self, run_id: str, points: Sequence[MetricPoint]) -> None:
-        """Store a batch of metric points and refresh each key's latest value, in one go."""
-        if not points:
+        """Store a batch of metric points (see ``log_batch``)."""
+        self.log_batch(run_id, points)
+
+    def log_batch(
+        self,
+        run_id: str,
+        points: Sequence[MetricPoint] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store metric points and params, and refresh each key's latest value, in one
+        transaction."""
+        if not points and not params:
             return
         latest: dict[str, tuple[MetricPoint, int]] = {}
         for point in points:
@@ -519,8 +556,12 @@ class TrackingStore:
 
         def _log(conn: Connection) -> None:
             pk = self._pk(conn, run_id)
+            if params:
+                self._write_key_values(conn, pk, t.run_params, params)
+            if not points:
+                return
             conn.execute(
-                insert(t.metrics),
+                self._statement("insert_metrics"),
                 [
                     {
                         "run_pk": pk,
@@ -534,34 +575,21 @@ class TrackingStore:
                     for p in points
                 ],
             )
-            stmt = self._dialect_insert(t.latest_metrics)
-            rows = [
-                {
-                    "run_pk": pk,
-                    "key": key,
-                    "kind": p.kind,
-                    "step": p.step,
-                    "value": p.value,
-                    "payload": p.payload,
-                    "timestamp": p.timestamp,
-                    "count": n,
-                }
-                for key, (p, n) in latest.items()
-            ]
-            lm = t.latest_metrics.c
-            newer = stmt.excluded.step >= lm.step
             conn.execute(
-                stmt.values(rows).on_conflict_do_update(
-                    index_elements=["run_pk", "key"],
-                    set_={
-                        "kind": stmt.excluded.kind,
-                        "count": lm.count + stmt.excluded.count,
-                        **{
-                            col: case((newer, getattr(stmt.excluded, col)), else_=getattr(lm, col))
-                            for col in ("step", "value", "payload", "timestamp")
-                        },
-                    },
-                )
+                self._statement("upsert_latest_metrics"),
+                [
+                    {
+                        "run_pk": pk,
+                        "key": key,
+                        "kind": p.kind,
+                        "step": p.step,
+                        "value": p.value,
+                        "payload": p.payload,
+                        "timestamp": p.timestamp,
+                        "count": n,
+                    }
+                    for key, (p, n) in latest.items()
+                ],
             )
 
         self._db.write(_log)
