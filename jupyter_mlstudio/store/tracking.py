@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jupyter_mlstudio.errors import ConflictError, ExperimentNotFoundError, RunNotFoundError
@@ -36,7 +36,15 @@ class TrackingStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._run_pks: dict[str, int] = {}  # run ids never change their primary key
-        self._statements: dict[str, Any] = {"insert_metrics": insert(t.metrics)}
+        self._statements: dict[str, Any] = {
+            "insert_metrics": insert(t.metrics),
+            "insert_run": insert(t.runs).returning(t.runs.c.pk),
+            "bump_counter": update(t.experiments)
+            .where(t.experiments.c.id == bindparam("exp_id"))
+            .values(run_counter=t.experiments.c.run_counter + 1)
+            .returning(t.experiments.c.run_counter),
+        }
+        self._update_statements: dict[tuple[Any, ...], Any] = {}
 
     # ---- experiments -------------------------------------------------------------------
     def get_or_create_experiment(self, name: str) -> ExperimentRecord:
@@ -153,34 +161,30 @@ class TrackingStore:
         def _create(conn: Connection) -> int:
             # One counter for the whole workspace, bumped under the write lock (row lock in
             # PostgreSQL), so numbers never repeat however many processes create runs.
-            number = conn.execute(
-                update(t.experiments)
-                .where(t.experiments.c.id == exp_id)
-                .values(run_counter=t.experiments.c.run_counter + 1)
-                .returning(t.experiments.c.run_counter)
-            ).scalar_one()
+            number = conn.execute(self._statement("bump_counter"), {"exp_id": exp_id}).scalar_one()
             pk = conn.execute(
-                insert(t.runs)
-                .values(
-                    run_id=run_id,
-                    experiment_id=exp_id,
-                    parent_run_id=parent_run_id,
-                    number=number,
-                    name=name,
-                    display_name=display_name or name,
-                    run_type=run_type,
-                    status=str(status),
-                    target=target,
-                    created_at=now,
-                    started_at=now if started else None,
-                    heartbeat_at=now if started else None,
-                    pid=pid,
-                    host=host,
-                    pid_started_at=pid_started_at,
-                    cancel_requested=False,
-                    definition=definition_json,
-                )
-                .returning(t.runs.c.pk)
+                self._statement("insert_run"),
+                {
+                    "run_id": run_id,
+                    "experiment_id": exp_id,
+                    "parent_run_id": parent_run_id,
+                    "number": number,
+                    "name": name,
+                    "display_name": display_name or name,
+                    "run_type": run_type,
+                    "status": str(status),
+                    "target": target,
+                    "created_at": now,
+                    "started_at": now if started else None,
+                    "ended_at": None,
+                    "heartbeat_at": now if started else None,
+                    "pid": pid,
+                    "host": host,
+                    "pid_started_at": pid_started_at,
+                    "cancel_requested": False,
+                    "error": None,
+                    "definition": definition_json,
+                },
             ).scalar_one()
             for kind, values in (("tags", tags), ("properties", properties), ("params", params)):
                 if values:
@@ -347,8 +351,7 @@ class TrackingStore:
         if error is not None:
             values["error"] = dumps(dict(error))
         if started:
-            values["started_at"] = func.coalesce(t.runs.c.started_at, now)
-            values["heartbeat_at"] = now
+            values["started_at"] = values["heartbeat_at"] = now
         if ended:
             values["ended_at"] = now
         if process is not None:
@@ -356,15 +359,28 @@ class TrackingStore:
             values["heartbeat_at"] = now
         if definition is not None:
             values["definition"] = dumps(dict(definition))
-        allowed = set(only_from) if only_from is not None else None
-
-        def _update(conn: Connection) -> bool:
-            query = update(t.runs).where(t.runs.c.run_id == run_id).values(**values)
+        allowed = tuple(sorted(str(s) for s in only_from)) if only_from is not None else None
+        key = (tuple(sorted(values)), status is not None, allowed)
+        query = self._update_statements.get(key)
+        if query is None:
+            # Built once per shape and reused: SQLAlchemy then compiles it once.
+            sets = {
+                col: func.coalesce(t.runs.c.started_at, bindparam(f"v_{col}"))
+                if col == "started_at"
+                else bindparam(f"v_{col}")
+                for col in values
+            }
+            query = update(t.runs).where(t.runs.c.run_id == bindparam("v_run_id")).values(sets)
             if status is not None:
                 query = query.where(t.runs.c.status.not_in([str(s) for s in TERMINAL_STATUSES]))
             if allowed is not None:
-                query = query.where(t.runs.c.status.in_([str(s) for s in allowed]))
-            return conn.execute(query).rowcount > 0
+                query = query.where(t.runs.c.status.in_(list(allowed)))
+            self._update_statements[key] = query
+        params = {f"v_{col}": value for col, value in values.items()}
+        params["v_run_id"] = run_id
+
+        def _update(conn: Connection) -> bool:
+            return conn.execute(query, params).rowcount > 0
 
         return self._db.write(_update)
 
