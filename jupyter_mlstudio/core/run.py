@@ -227,7 +227,7 @@ class Run:
                 hint="Give every column the same number of values.",
                 name=name,
             )
-        self._logger.add(self._id, name, "table", None, _dumps(columns), None)
+        self._log_as_file("table", name, columns)
 
     def log_image(
         self,
@@ -276,7 +276,17 @@ class Run:
                 ) from exc
         if not isinstance(value, Mapping):
             raise ValidationError(f"The {kind} {name!r} must be a dict (or JSON text).", name=name)
-        self._logger.add(self._id, name, kind, None, _dumps(dict(value)), None)
+        self._log_as_file(kind, name, dict(value))
+
+    def _log_as_file(self, kind: str, name: str, value: dict[str, Any]) -> None:
+        """Tables and charts are run files too (for download and the studio), with a metric
+        entry that holds the value and points at the file."""
+        step = self._logger.next_step(self._id, name)
+        suffix = f"_{step + 1}" if step is not None else ""
+        text = _dumps(value)
+        artifact = f"{'tables' if kind == 'table' else kind}/{name}{suffix}.json"
+        self._files.put_bytes(text.encode(), artifact)
+        self._logger.add(self._id, name, kind, None, text, None)
 
     def log_confusion_matrix(self, name: str, value: Any, description: str = "") -> None:
         """Log a confusion matrix (Azure ML's ``schema_type: confusion_matrix`` dict)."""

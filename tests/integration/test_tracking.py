@@ -36,6 +36,20 @@ def test_interactive_run_records_every_kind_of_metric(ws):
         "table": {"a": [1, 2], "b": [3, 4]},
     }
     assert again.get_metrics("rmse") == {"rmse": [0.71, 0.65]}
+    assert "tables/table.json" in again.get_file_names()
+
+
+def test_confusion_matrix_is_kept_as_value_and_file(ws):
+    matrix = {
+        "schema_type": "confusion_matrix",
+        "schema_version": "1.0.0",
+        "data": {"class_labels": ["0", "1"], "matrix": [[5, 1], [2, 7]]},
+    }
+    run = Experiment(ws, "cm").start_logging()
+    run.log_confusion_matrix("cm", matrix)
+    run.complete()
+    assert run.get_metrics()["cm"] == matrix
+    assert "confusion_matrix/cm.json" in run.get_file_names()
 
 
 def test_metrics_keep_their_steps(ws):
