@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 __all__ = ["Model"]
 
 
-def _prefix(name: str, version: int) -> str:
-    return f"models/{name}/{version}"
+def _new_prefix(name: str) -> str:
+    """Where a new version's files go: a fresh folder, so concurrent registrations of one
+    name never write into each other's (the version number is given by the store)."""
+    return f"models/{name}/{uuid.uuid4().hex}"
 
 
 class Model:
@@ -124,9 +127,7 @@ class Model:
                 hint="Pass the path of the saved model file or folder as model_path.",
                 path=str(source),
             )
-        store = workspace._store.models
-        version = store.next_version(model_name)
-        prefix = _prefix(model_name, version)
+        prefix = _new_prefix(model_name)
         if source.is_dir():
             workspace._artifacts.put_folder(source, f"{prefix}/{source.name}")
         else:
@@ -134,7 +135,6 @@ class Model:
         return Model._record(
             workspace,
             model_name,
-            version,
             prefix,
             None,
             tags,
@@ -173,9 +173,7 @@ class Model:
                 run_id=run.id,
                 path=wanted,
             )
-        store = ws._store.models
-        version = store.next_version(model_name)
-        prefix = _prefix(model_name, version)
+        prefix = _new_prefix(model_name)
         base = posixpath.dirname(wanted)
         for name in matches:
             rel = posixpath.relpath(name, base) if base else name
@@ -185,7 +183,6 @@ class Model:
         return Model._record(
             ws,
             model_name,
-            version,
             prefix,
             run.id,
             options.get("tags"),
@@ -200,7 +197,6 @@ class Model:
     def _record(
         workspace: Workspace,
         name: str,
-        version: int,
         prefix: str,
         run_id: str | None,
         tags: Mapping[str, str] | None,
@@ -213,7 +209,6 @@ class Model:
         used = [{"name": str(getattr(d, "name", d))} for d in datasets or []]
         record = workspace._store.models.add_model(
             name,
-            version,
             prefix,
             run_id=run_id,
             description=description,

@@ -45,7 +45,7 @@ class AssetStore:
                     )
                 )
 
-        self._db.write(_init)
+        self._db.write(_init, retry_conflicts=True)
         info = self.workspace_info()
         assert info is not None
         return info
@@ -75,7 +75,7 @@ class AssetStore:
             )
             return version
 
-        return self.get_environment(name, self._db.write(_register))
+        return self.get_environment(name, self._db.write(_register, retry_conflicts=True))
 
     def get_environment(self, name: str, version: int | None = None) -> EnvironmentRecord:
         e = t.environments.c
@@ -131,7 +131,7 @@ class AssetStore:
             else:
                 conn.execute(update(t.compute_targets).where(c.name == name).values(**values))
 
-        self._db.write(_upsert)
+        self._db.write(_upsert, retry_conflicts=True)
         return self.get_compute_target(name)
 
     def get_compute_target(self, name: str) -> ComputeTargetRecord:
@@ -198,7 +198,7 @@ class AssetStore:
             if make_default:
                 conn.execute(update(t.datastores).values(is_default=(d.name == name)))
 
-        self._db.write(_register)
+        self._db.write(_register, retry_conflicts=True)
         return self.get_datastore(name)
 
     def get_datastore(self, name: str | None = None) -> DatastoreRecord:

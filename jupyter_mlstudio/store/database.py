@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from jupyter_mlstudio.errors import StoreUnavailableError, UserErrorException
 
@@ -110,10 +110,16 @@ class Database:
         except OperationalError as exc:
             raise self._unavailable(exc) from exc
 
-    def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one write transaction, retrying while the database is locked."""
+    def write(self, fn: Callable[[Connection], T], *, retry_conflicts: bool = False) -> T:
+        """Run ``fn`` in one write transaction, retrying while the database is locked.
+
+        With ``retry_conflicts``, a unique-key clash (another process created the same row
+        first, which PostgreSQL reports at commit) runs ``fn`` again: ``fn`` must read
+        before it writes, so the second try sees the other process's row.
+        """
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         delay = 0.01
+        conflicts = 0
         while True:
             try:
                 with (
@@ -124,6 +130,10 @@ class Database:
             except OperationalError as exc:
                 if not self._is_transient(exc) or time.monotonic() > deadline:
                     raise self._unavailable(exc) from exc
+            except IntegrityError:
+                conflicts += 1
+                if not retry_conflicts or conflicts > 5:
+                    raise
             except DBAPIError as exc:
                 if not self._is_transient(exc) or time.monotonic() > deadline:
                     raise

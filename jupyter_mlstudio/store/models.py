@@ -21,17 +21,9 @@ class ModelStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def next_version(self, name: str) -> int:
-        with self._db.read() as conn:
-            latest = conn.execute(
-                select(func.max(t.models.c.version)).where(t.models.c.name == name)
-            ).scalar()
-        return 1 if latest is None else int(latest) + 1
-
     def add_model(
         self,
         name: str,
-        version: int,
         artifact_path: str,
         *,
         run_id: str | None = None,
@@ -42,9 +34,17 @@ class ModelStore:
         properties: Mapping[str, str] | None = None,
         datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> ModelRecord:
-        """Record a model version whose files are already at ``artifact_path``."""
+        """Record the next version of ``name``, whose files are already at ``artifact_path``.
 
-        def _add(conn: Connection) -> None:
+        The version is taken inside the transaction, so two processes registering at once
+        get two versions, never one.
+        """
+
+        def _add(conn: Connection) -> int:
+            latest = conn.execute(
+                select(func.max(t.models.c.version)).where(t.models.c.name == name)
+            ).scalar()
+            version = 1 if latest is None else int(latest) + 1
             conn.execute(
                 insert(t.models).values(
                     name=name,
@@ -60,9 +60,9 @@ class ModelStore:
                     created_at=time.time(),
                 )
             )
+            return version
 
-        self._db.write(_add)
-        return self.get_model(name, version)
+        return self.get_model(name, self._db.write(_add, retry_conflicts=True))
 
     def get_model(self, name: str, version: int | None = None) -> ModelRecord:
         m = t.models.c

@@ -67,7 +67,7 @@ class TrackingStore:
                     )
                 )
 
-        self._db.write(_create)
+        self._db.write(_create, retry_conflicts=True)
         created = self.get_experiment(name)
         assert created is not None
         return created

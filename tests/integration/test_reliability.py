@@ -107,3 +107,28 @@ def test_an_interactive_run_left_open_at_exit_is_completed(ws):
     run = Run.get(ws, out.split()[0])
     assert run.get_metrics() == {"x": 1.0}
     assert run.get_status() == "Completed"
+
+
+REGISTER = textwrap.dedent("""
+    import sys
+    from jupyter_mlstudio.core import Model, Workspace
+    ws = Workspace.from_config(sys.argv[1])
+    print(Model.register(ws, sys.argv[2], "shared_model").version)
+""")
+
+
+def test_concurrent_registrations_get_distinct_versions(ws, tmp_path):
+    model_file = tmp_path / "m.pkl"
+    model_file.write_bytes(b"m")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", REGISTER, str(ws.path), str(model_file)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    assert sorted(int(out) for out, _ in outs) == [1, 2, 3, 4]
