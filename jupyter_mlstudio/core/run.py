@@ -34,6 +34,7 @@ __all__ = ["Run", "get_run"]
 # Run classes by run type, imported on first use ("module:Class").
 _RUN_CLASSES: dict[str, str] = {
     "azureml.scriptrun": "jupyter_mlstudio.core.script_run:ScriptRun",
+    "hyperdrive": "jupyter_mlstudio.train.hyperdrive.run:HyperDriveRun",
 }
 
 

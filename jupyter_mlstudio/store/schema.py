@@ -162,3 +162,31 @@ models = Table(
     Column("created_at", Double, nullable=False),
     UniqueConstraint("name", "version", name="uq_models_name_version"),
 )
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),  # tabular | file
+    Column("definition", Text, nullable=False),  # paths, reading options, transformations
+    Column("fingerprint", String(64), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("tags", Text, nullable=False, default="{}"),
+    Column("profile", Text, nullable=True),
+    Column("schema_change", Text, nullable=True),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("name", "version", name="uq_datasets_name_version"),
+)
+
+# Which dataset versions a run read (role "input") or wrote (role "output").
+run_datasets = Table(
+    "run_datasets",
+    metadata,
+    Column("run_pk", Integer, ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("input_name", String(255), primary_key=True),
+    Column("mode", String(32), nullable=False),
+)

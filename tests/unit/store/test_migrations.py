@@ -42,3 +42,32 @@ def test_the_fast_path_head_matches_the_migration_scripts():
     from jupyter_mlstudio.store.migrate import HEAD
 
     assert head_revision() == HEAD
+
+
+def test_an_older_database_is_upgraded_on_open_keeping_its_data(tmp_path):
+    from alembic import command
+
+    from jupyter_mlstudio.store.database import Database
+    from jupyter_mlstudio.store.migrate import _config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+
+    def _to_first(conn):
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+
+    db.write(_to_first)
+    db.write(
+        lambda c: c.execute(
+            text(
+                "INSERT INTO experiments (name, created_at, archived, tags, run_counter) "
+                "VALUES ('kept', 0, 0, '{}', 0)"
+            )
+        )
+    )
+    store = open_store(url)
+    assert store.tracking.get_experiment("kept") is not None
+    with store.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM datasets")).scalar() == 0
