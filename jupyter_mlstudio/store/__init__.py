@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from jupyter_mlstudio.store.artifacts import ArtifactStore
 from jupyter_mlstudio.store.assets import AssetStore
 from jupyter_mlstudio.store.database import Database
+from jupyter_mlstudio.store.datasets import DatasetStore
 from jupyter_mlstudio.store.entities import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -39,6 +40,7 @@ __all__ = [
     "AssetStore",
     "ComputeTargetRecord",
     "Database",
+    "DatasetStore",
     "DatastoreRecord",
     "EnvironmentRecord",
     "ExperimentRecord",
@@ -63,6 +65,7 @@ class Store:
     tracking: TrackingStore
     assets: AssetStore
     models: ModelStore
+    datasets: DatasetStore
 
     def close(self) -> None:
         self.db.dispose()
@@ -73,4 +76,10 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     db = Database(url)
     if migrate:
         upgrade(db)
-    return Store(db=db, tracking=TrackingStore(db), assets=AssetStore(db), models=ModelStore(db))
+    return Store(
+        db=db,
+        tracking=TrackingStore(db),
+        assets=AssetStore(db),
+        models=ModelStore(db),
+        datasets=DatasetStore(db),
+    )
