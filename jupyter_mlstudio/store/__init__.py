@@ -15,6 +15,7 @@ from jupyter_mlstudio.store.artifacts import ArtifactStore
 from jupyter_mlstudio.store.assets import AssetStore
 from jupyter_mlstudio.store.database import Database
 from jupyter_mlstudio.store.datasets import DatasetStore
+from jupyter_mlstudio.store.endpoints import EndpointStore
 from jupyter_mlstudio.store.entities import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -41,6 +42,7 @@ __all__ = [
     "ComputeTargetRecord",
     "Database",
     "DatasetStore",
+    "EndpointStore",
     "DatastoreRecord",
     "EnvironmentRecord",
     "ExperimentRecord",
@@ -65,6 +67,7 @@ class Store:
     tracking: TrackingStore
     assets: AssetStore
     models: ModelStore
+    endpoints: EndpointStore
     datasets: DatasetStore
 
     def close(self) -> None:
@@ -82,4 +85,5 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         assets=AssetStore(db),
         models=ModelStore(db),
         datasets=DatasetStore(db),
+        endpoints=EndpointStore(db),
     )

@@ -190,3 +190,86 @@ run_datasets = Table(
     Column("input_name", String(255), primary_key=True),
     Column("mode", String(32), nullable=False),
 )
+
+# ---- endpoints (issue 4) ---------------------------------------------------------------------
+# A real-time endpoint: one supervisor process on ``host`` listening on ``port``.
+endpoints = Table(
+    "endpoints",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("compute_type", String(32), nullable=False),  # Local | ACI | AKS
+    Column("compute_target", String(255), nullable=True),
+    Column("state", String(32), nullable=False),  # Transitioning | Healthy | Unhealthy | Failed
+    Column("auth_enabled", Boolean, nullable=False),
+    Column("host", String(255), nullable=True),
+    Column("port", Integer, nullable=True),
+    Column("pid", Integer, nullable=True),
+    Column("pid_started_at", Double, nullable=True),
+    Column("runtime_dir", Text, nullable=False),
+    Column("config", Text, nullable=False, default="{}"),  # deploy + inference configuration
+    Column("description", Text, nullable=True),
+    Column("tags", Text, nullable=False, default="{}"),
+    Column("error", Text, nullable=True),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+# Deployments of an endpoint (one for a v1 Webservice; two for blue/green), with their share.
+endpoint_deployments = Table(
+    "endpoint_deployments",
+    metadata,
+    Column(
+        "endpoint_name",
+        String(255),
+        ForeignKey("endpoints.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", String(255), primary_key=True),
+    Column("traffic", Integer, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("config", Text, nullable=False, default="{}"),
+    Column("created_at", Double, nullable=False),
+)
+
+# Which model versions a deployment serves now (a model in use here cannot be deleted).
+endpoint_models = Table(
+    "endpoint_models",
+    metadata,
+    Column("endpoint_name", String(255), primary_key=True),
+    Column("deployment", String(255), primary_key=True),
+    Column("model_name", String(255), primary_key=True),
+    Column("model_version", Integer, primary_key=True),
+    Index("ix_endpoint_models_model", "model_name", "model_version"),
+)
+
+# Keys: a SHA-256 digest to check requests, and the key sealed with the workspace secret.
+endpoint_keys = Table(
+    "endpoint_keys",
+    metadata,
+    Column(
+        "endpoint_name",
+        String(255),
+        ForeignKey("endpoints.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("slot", String(16), primary_key=True),  # primary | secondary
+    Column("digest", String(64), nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+# Who registered, tagged, deployed or retired which model version, and when.
+registry_audit = Table(
+    "registry_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Double, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("model_name", String(255), nullable=True),
+    Column("model_version", Integer, nullable=True),
+    Column("endpoint_name", String(255), nullable=True),
+    Column("details", Text, nullable=False, default="{}"),
+    Index("ix_registry_audit_model", "model_name", "model_version"),
+    Index("ix_registry_audit_endpoint", "endpoint_name", "at"),
+)
