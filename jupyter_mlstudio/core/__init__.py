@@ -25,12 +25,14 @@ _EXPORTS = {
     "Environment": "jupyter_mlstudio.core.environment",
     "ComputeTarget": "jupyter_mlstudio.core.compute",
     "Datastore": "jupyter_mlstudio.core.datastore",
+    "Dataset": "jupyter_mlstudio.core.dataset",
     "Model": "jupyter_mlstudio.core.model",
 }
 
 __all__ = [
     "VERSION",
     "ComputeTarget",
+    "Dataset",
     "Datastore",
     "Environment",
     "Experiment",
@@ -44,6 +46,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.compute import ComputeTarget
+    from jupyter_mlstudio.core.dataset import Dataset
     from jupyter_mlstudio.core.datastore import Datastore
     from jupyter_mlstudio.core.environment import Environment
     from jupyter_mlstudio.core.experiment import Experiment

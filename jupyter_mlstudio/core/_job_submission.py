@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlstudio.core._job_inputs import JobInputs
 from jupyter_mlstudio.core._snapshot import list_snapshot_files, snapshot_prefix
 from jupyter_mlstudio.errors import ValidationError
 from jupyter_mlstudio.store import RunStatus
@@ -20,15 +21,16 @@ if TYPE_CHECKING:
 SCRIPT_RUN_TYPE = "azureml.scriptrun"
 
 
-def job_argument(workspace: Workspace, value: Any) -> str:
+def job_argument(workspace: Workspace, value: Any, inputs: JobInputs | None = None) -> str:
     """One command-line argument as the job sees it.
 
     Data references, datasets and pipeline data know their own local form
-    (``_to_job_argument``); plain values are their ``str``.
+    (``_to_job_argument``), noting in ``inputs`` what the job must have on disk; plain
+    values are their ``str``.
     """
     convert = getattr(value, "_to_job_argument", None)
     if convert is not None:
-        return str(convert(workspace))
+        return str(convert(workspace, inputs))
     if hasattr(value, "local_path") and hasattr(value, "datastore"):
         return value.local_path()
     if isinstance(value, str | int | float | bool) or value is None:
@@ -107,7 +109,8 @@ def submit_script(
     files = list_snapshot_files(source)  # checks the size limit before anything is stored
     target = ws._store.assets.get_compute_target(_target_name(config.compute_target))
     env = config.environment
-    arguments = [job_argument(ws, a) for a in config.arguments]
+    inputs = JobInputs()
+    arguments = [job_argument(ws, a, inputs) for a in config.arguments]
     definition = {
         "script": config.script,
         "arguments": arguments,
@@ -118,6 +121,7 @@ def submit_script(
         "target": target.name,
         "environment": {"name": env.name, "version": env.version},
         "maxRunDurationSeconds": config.max_run_duration_seconds,
+        "input_datasets": inputs.described,
         **dict(extra_definition or {}),
     }
     record = ws._store.tracking.create_run(
@@ -133,6 +137,8 @@ def submit_script(
         params=params_from_arguments(arguments),
         experiment=experiment._record,
     )
+    for dataset_id, input_name, mode in inputs.lineage:
+        ws._store.datasets.record_use(record.run_id, dataset_id, "input", input_name, mode)
     prefix = snapshot_prefix(record.run_id)
     for path, rel in files:
         ws._artifacts.put_file(path, f"{prefix}/{rel}")
@@ -152,6 +158,7 @@ def submit_script(
         ],
         environment_variables={k: str(v) for k, v in env.environment_variables.items()},
         max_run_duration_seconds=config.max_run_duration_seconds,
+        inputs=inputs.to_materialize,
     )
     pid, started = launch_job(spec)
     ws._store.tracking.update_run(record.run_id, process=(pid, _host(), started or 0.0))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlstudio.core._names import check_name
 from jupyter_mlstudio.data.data_reference import DataReference
 from jupyter_mlstudio.errors import ConflictError, ValidationError
 
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_DATASTORE", "Datastore"]
 
 DEFAULT_DATASTORE = "workspaceblobstore"
+_TYPES = {
+    "file": "LocalFolder",
+    "s3": "S3",
+    "abfs": "AzureBlob",
+    "az": "AzureBlob",
+    "gs": "GoogleCloudStorage",
+    "gcs": "GoogleCloudStorage",
+    "memory": "Memory",
+}
 
 
 class Datastore:
@@ -48,6 +58,137 @@ class Datastore:
         ds._load(workspace, record)
         return ds
 
+    # ---- registering ---------------------------------------------------------------------
+    @staticmethod
+    def register(
+        workspace: Workspace,
+        datastore_name: str,
+        protocol: str,
+        root: str,
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        credentials_from_env: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+        datastore_type: str | None = None,
+    ) -> Datastore:
+        """Register any fsspec location (``file``, ``memory``, ``s3``, ``abfs``, ``gs``...).
+
+        ``storage_options`` are kept as they are (no secrets there). Secrets go in
+        ``credentials`` (written to a file only you can read, under MLSTUDIO_HOME) or are
+        named in ``credentials_from_env`` (option -> environment variable); the metadata
+        database never holds them.
+        """
+        check_name("datastore", datastore_name)
+        if "://" not in root and protocol != "file":
+            root = f"{protocol}://{root}"
+        if protocol == "file":
+            root = str(Path(root.removeprefix("file://")).expanduser().resolve())
+        leaked = {"key", "secret", "password", "account_key", "sas_token", "token"} & set(
+            storage_options or {}
+        )
+        if leaked:
+            raise ValidationError(
+                f"storage_options holds secrets ({', '.join(sorted(leaked))}).",
+                hint="Pass them as credentials=... or credentials_from_env=... so they stay "
+                "out of the workspace database.",
+            )
+        refs: dict[str, Any] = {}
+        if credentials:
+            from jupyter_mlstudio.store.credentials import save_secret_file
+
+            refs["file"] = save_secret_file(workspace.name, datastore_name, credentials)
+        if credentials_from_env:
+            refs["env"] = dict(credentials_from_env)
+        options = {"storage_options": dict(storage_options or {}), "credentials": refs}
+        from jupyter_mlstudio.store import ArtifactStore
+        from jupyter_mlstudio.store.credentials import resolve_storage_options
+
+        # Fails now, in words, if the backend or a secret is missing: nothing is recorded.
+        ArtifactStore(root, resolve_storage_options(datastore_name, options))
+        record = workspace._store.assets.register_datastore(
+            datastore_name,
+            datastore_type or _TYPES.get(protocol, protocol),
+            root,
+            options,
+            overwrite=overwrite,
+        )
+        return Datastore._from_record(workspace, record)
+
+    @staticmethod
+    def register_local(
+        workspace: Workspace, datastore_name: str, path: str, overwrite: bool = False
+    ) -> Datastore:
+        """Register a folder on this machine."""
+        Path(path).expanduser().mkdir(parents=True, exist_ok=True)
+        return Datastore.register(workspace, datastore_name, "file", path, overwrite=overwrite)
+
+    @staticmethod
+    def register_s3(
+        workspace: Workspace,
+        datastore_name: str,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        key: str | None = None,
+        secret: str | None = None,
+        key_env: str | None = None,
+        secret_env: str | None = None,
+        overwrite: bool = False,
+    ) -> Datastore:
+        """Register an S3 (or S3-compatible) bucket; needs ``pip install s3fs``."""
+        options: dict[str, Any] = {}
+        if endpoint_url:
+            options["endpoint_url"] = endpoint_url
+        if region:
+            options["client_kwargs"] = {"region_name": region}
+        secrets = {k: v for k, v in (("key", key), ("secret", secret)) if v}
+        env = {k: v for k, v in (("key", key_env), ("secret", secret_env)) if v}
+        root = f"s3://{bucket}/{prefix.strip('/')}".rstrip("/")
+        return Datastore.register(
+            workspace,
+            datastore_name,
+            "s3",
+            root,
+            storage_options=options,
+            credentials=secrets or None,
+            credentials_from_env=env or None,
+            overwrite=overwrite,
+        )
+
+    @staticmethod
+    def register_azure_blob_container(
+        workspace: Workspace,
+        datastore_name: str,
+        container_name: str,
+        account_name: str,
+        sas_token: str | None = None,
+        account_key: str | None = None,
+        protocol: str | None = None,
+        endpoint: str | None = None,
+        overwrite: bool = False,
+        create_if_not_exists: bool = False,
+        skip_validation: bool = False,
+        blob_cache_timeout: int | None = None,
+        grant_workspace_access: bool = False,
+        subscription_id: str | None = None,
+        resource_group: str | None = None,
+    ) -> Datastore:
+        """Register an Azure Blob container (through adlfs: pip install adlfs)."""
+        secrets = {k: v for k, v in (("account_key", account_key), ("sas_token", sas_token)) if v}
+        return Datastore.register(
+            workspace,
+            datastore_name,
+            "abfs",
+            f"abfs://{container_name}",
+            storage_options={"account_name": account_name},
+            credentials=secrets or None,
+            overwrite=overwrite,
+            datastore_type="AzureBlob",
+        )
+
     @staticmethod
     def get(workspace: Workspace, datastore_name: str) -> Datastore:
         return Datastore(workspace, datastore_name)
@@ -60,9 +201,14 @@ class Datastore:
     def _store(self) -> ArtifactStore:
         if self._files is None:
             from jupyter_mlstudio.store import ArtifactStore
+            from jupyter_mlstudio.store.credentials import resolve_storage_options
 
-            self._files = ArtifactStore(self.root, self.options.get("storage_options"))
+            self._files = ArtifactStore(self.root, resolve_storage_options(self.name, self.options))
         return self._files
+
+    def unregister(self) -> None:
+        """Forget this datastore (its files are left where they are)."""
+        self.workspace._store.assets.delete_datastore(self.name)
 
     def _local_root(self) -> Path | None:
         return Path(self._store.root) if self._store.is_local else None

@@ -10,6 +10,7 @@ offline run that prints what it would log, so the script also runs from a termin
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 import uuid
@@ -154,7 +155,23 @@ class Run:
 
     @property
     def input_datasets(self) -> dict[str, Any]:
-        return dict(self._record.definition.get("input_datasets") or {})
+        """The run's named dataset inputs: the dataset itself for a tabular input, the local
+        folder of its files for a mounted or downloaded one."""
+        described = self._record.definition.get("input_datasets") or {}
+        local = json.loads(os.environ.get("MLSTUDIO_INPUTS") or "{}") if self._in_job else {}
+        out: dict[str, Any] = {}
+        for name, entry in described.items():
+            if entry["kind"] == "tabular":
+                from jupyter_mlstudio.data.tabular_dataset import TabularDataset
+
+                record = None
+                if entry.get("id"):
+                    ds_name, _, version = entry["id"].rpartition(":")
+                    record = self._workspace._store.datasets.get(ds_name, int(version))
+                out[name] = TabularDataset(entry["definition"], self._workspace, record)
+            else:
+                out[name] = local.get(name, entry.get("path"))
+        return out
 
     @property
     def _store(self) -> Any:
@@ -404,9 +421,17 @@ class Run:
             "endTimeUtc": _iso(record.ended_at),
             "properties": dict(record.properties),
             "tags": dict(record.tags),
-            "inputDatasets": list(definition.get("input_datasets_list") or []),
+            "inputDatasets": [
+                {
+                    "name": u.input_name,
+                    "dataset": f"{u.dataset_name}:{u.dataset_version}",
+                    "mode": u.mode,
+                }
+                for u in self._workspace._store.datasets.uses(run_id=self._id)
+                if u.role == "input"
+            ],
             "outputDatasets": [],
-            "runDefinition": {k: v for k, v in definition.items() if k != "input_datasets_list"},
+            "runDefinition": dict(definition),
             "logFiles": {n: n for n in self._files.names() if n.startswith("logs/")},
             **({"error": {"error": record.error}} if record.error else {}),
         }

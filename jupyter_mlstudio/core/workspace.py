@@ -381,6 +381,13 @@ class Workspace:
         }
 
     @property
+    def datasets(self) -> dict[str, Any]:
+        """The latest version of each registered dataset, by name."""
+        from jupyter_mlstudio.core.dataset import Dataset
+
+        return Dataset.get_all(self)
+
+    @property
     def models(self) -> dict[str, Model]:
         """The latest version of each registered model, by name."""
         from jupyter_mlstudio.core.model import Model

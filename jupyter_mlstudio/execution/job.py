@@ -8,6 +8,7 @@ limit, uploads ``outputs/`` (and ``logs/``) at the end and records the final sta
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,7 +19,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from jupyter_mlstudio.execution.liveness import this_process
 from jupyter_mlstudio.execution.spec import JobSpec
@@ -54,8 +55,9 @@ class Supervisor:
         workdir = Path(tempfile.mkdtemp(prefix=f"mlstudio-{spec.run_id}-"))
         try:
             self._copy_snapshot(workdir)
+            paths = materialize_inputs(spec.inputs, workdir / "inputs")
             self.tracking.update_run(spec.run_id, status=RunStatus.RUNNING, started=True)
-            outcome, error = self._run_child(workdir)
+            outcome, error = self._run_child(workdir, paths)
             self.tracking.update_run(spec.run_id, status=RunStatus.FINALIZING)
             uploaded = self._upload_outputs(workdir)
             self._note(f"Uploaded {uploaded} files from outputs/ and logs/.")
@@ -85,11 +87,18 @@ class Supervisor:
         for rel in self.artifacts.list(prefix):
             self.artifacts.get_file(f"{prefix}/{rel}", workdir / rel)
 
-    def _run_child(self, workdir: Path) -> tuple[RunStatus, dict[str, object] | None]:
+    def _run_child(
+        self, workdir: Path, inputs: dict[str, str]
+    ) -> tuple[RunStatus, dict[str, object] | None]:
         spec = self.spec
+        command = list(spec.command)
+        for name, path in inputs.items():
+            token = "${{inputs." + name + "}}"
+            command = [arg.replace(token, path) for arg in command]
         env = {
             **os.environ,
             **spec.environment_variables,
+            "MLSTUDIO_INPUTS": json.dumps(inputs),
             "MLSTUDIO_RUN_ID": spec.run_id,
             "MLSTUDIO_WORKSPACE_CONFIG": spec.workspace_config,
             "AZUREML_RUN_ID": spec.run_id,
@@ -98,7 +107,7 @@ class Supervisor:
         with _LogWriter(self.artifacts, f"{self.prefix}/{LOG_NAME}") as log:
             try:
                 self.child = subprocess.Popen(
-                    spec.command,
+                    command,
                     cwd=workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -254,6 +263,38 @@ class _LogWriter:
     def tail(self) -> str:
         with self._lock:
             return self._tail.decode("utf-8", errors="replace")
+
+
+def materialize_inputs(inputs: list[dict[str, Any]], root: Path) -> dict[str, str]:
+    """Put each input's files under ``root/<name>``: links to local files when mounted,
+    copies otherwise. Returns {input name: folder}."""
+    import fsspec
+
+    from jupyter_mlstudio.store.credentials import resolve_storage_options
+
+    paths: dict[str, str] = {}
+    for item in inputs:
+        folder = root / item["name"]
+        folder.mkdir(parents=True, exist_ok=True)
+        systems: dict[tuple[str, str | None], Any] = {}
+        for file in item["files"]:
+            key = (file["protocol"], file.get("datastore"))
+            if key not in systems:
+                options = {}
+                if file.get("datastore"):
+                    options = resolve_storage_options(
+                        file["datastore"], item["datastores"][file["datastore"]]
+                    )
+                systems[key] = fsspec.filesystem(file["protocol"], **options)
+            fs = systems[key]
+            dest = folder / file["relative"]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if file["protocol"] in ("file", "local") and item["mode"] == "mount":
+                dest.symlink_to(file["path"])
+            else:
+                fs.get_file(file["path"], str(dest))
+        paths[item["name"]] = str(folder)
+    return paths
 
 
 def _last_error_line(tail: str) -> str:

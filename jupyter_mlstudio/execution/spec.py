@@ -20,6 +20,8 @@ class JobSpec:
     environment_variables: dict[str, str] = field(default_factory=dict)
     max_run_duration_seconds: float | None = None
     artifact_options: dict[str, Any] | None = None
+    # Dataset files to put under inputs/<name> before the command runs (see job.py).
+    inputs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

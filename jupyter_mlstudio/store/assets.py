@@ -217,6 +217,20 @@ class AssetStore:
             )
         return _datastore(row)
 
+    def delete_datastore(self, name: str) -> None:
+        record = self.get_datastore(name)
+        if record.is_default:
+            raise ConflictError(
+                f"{name!r} is the default datastore and cannot be removed.",
+                hint="Make another datastore the default first (ws.set_default_datastore).",
+                name=name,
+            )
+
+        def _delete(conn: Connection) -> None:
+            conn.execute(delete(t.datastores).where(t.datastores.c.name == name))
+
+        self._db.write(_delete)
+
     def list_datastores(self) -> list[DatastoreRecord]:
         with self._db.read() as conn:
             return [

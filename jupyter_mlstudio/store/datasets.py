@@ -82,8 +82,7 @@ class DatasetStore:
             raise ConflictError(
                 f"A dataset named {name!r} is registered already (version {latest.version}) "
                 "with other content.",
-                hint="Pass create_new_version=True to add a new version, or choose another "
-                "name.",
+                hint="Pass create_new_version=True to add a new version, or choose another name.",
                 name=name,
             )
         profile = make_profile() if make_profile else None
@@ -204,15 +203,23 @@ class DatasetStore:
             if exists is None:
                 conn.execute(
                     insert(t.run_datasets).values(
-                        run_pk=pk, dataset_id=dataset_id, role=role, input_name=input_name,
+                        run_pk=pk,
+                        dataset_id=dataset_id,
+                        role=role,
+                        input_name=input_name,
                         mode=mode,
                     )
                 )
 
         self._db.write(_record_use, retry_conflicts=True)
 
-    def uses(self, *, run_id: str | None = None, dataset_id: int | None = None,
-             dataset_name: str | None = None) -> list[DatasetUse]:
+    def uses(
+        self,
+        *,
+        run_id: str | None = None,
+        dataset_id: int | None = None,
+        dataset_name: str | None = None,
+    ) -> list[DatasetUse]:
         """Uses of datasets by runs, filtered by run, dataset version or dataset name."""
         rd, d, r = t.run_datasets.c, t.datasets.c, t.runs.c
         query = (
