@@ -16,6 +16,8 @@ import gc
 import logging
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -170,7 +172,7 @@ def bench_per_call() -> Row:
     with fresh_dir("mlflow-file") as tmp:
         file = mlflow_per_call((tmp / "mlruns").as_uri())
     row = Row(
-        "1. log 10,000 values, one call each (per call)",
+        f"1. log {PER_CALL_POINTS:,} values, one call each (per call)",
         "us",
         ours / PER_CALL_POINTS * 1e6,
         sqlite / PER_CALL_POINTS * 1e6,
@@ -241,9 +243,15 @@ def bench_runs() -> tuple[Row, Row]:
         print(f"4. list the {RUNS:,} runs into a DataFrame ...", flush=True)
         ours_list, df = best_of(exp.get_runs_dataframe)
         check(len(df) == RUNS, f"ours: get_runs_dataframe() gave {len(df)} rows, not {RUNS}")
+        # Params and metrics both go through the buffered logger: every run must show them.
+        wanted = [
+            f"{kind}.{k}{j}" for kind, k in (("params", "p"), ("metrics", "m")) for j in range(5)
+        ]
+        missing = [c for c in wanted if c not in df.columns]
+        holes = 0 if missing else int(df[wanted].isna().to_numpy().sum())
         check(
-            all(f"metrics.m{j}" in df.columns and f"params.p{j}" in df.columns for j in range(5)),
-            "ours: the DataFrame lacks params.p*/metrics.m* columns",
+            not missing and not holes,
+            f"ours: the DataFrame lacks columns {missing} or {holes} params/metrics values",
         )
         ml_list, ml_df = best_of(lambda: mlflow.search_runs(experiment_ids=[experiment_id]))
         check(len(ml_df) == RUNS, f"MLflow: search_runs() gave {len(ml_df)} rows, not {RUNS}")
@@ -346,7 +354,7 @@ def ratio(theirs: float | None, ours: float) -> str | None:
     return None if theirs is None else f"{theirs / ours:,.1f}x"
 
 
-def report(rows: list[Row]) -> None:
+def report(rows: list[Row], load_before: float) -> None:
     header = [
         "benchmark",
         "jupyter_mlstudio",
@@ -389,6 +397,8 @@ def report(rows: list[Row]) -> None:
 
     print()
     print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}; machine: {machine()}")
+    # Other work on the machine slows both sides, not always alike: say how busy it was.
+    print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(
         f"python {platform.python_version()}, mlflow {mlflow.__version__}, "
         f"jupyter_mlstudio {_version()}"
@@ -411,17 +421,32 @@ def report(rows: list[Row]) -> None:
 
 
 def _version() -> str:
+    """Package version plus the commit measured: the figures belong to one state of the code."""
     import jupyter_mlstudio
 
-    return jupyter_mlstudio.__version__
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(jupyter_mlstudio.__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return jupyter_mlstudio.__version__
+    return f"{jupyter_mlstudio.__version__} (git {commit})"
 
 
 def main() -> int:
     started = time.perf_counter()
-    per_call = bench_per_call()
-    create, listing = bench_runs()
-    history = bench_history()
-    report([per_call, create, history, listing])
+    load_before = os.getloadavg()[0]
+    try:
+        per_call = bench_per_call()
+        create, listing = bench_runs()
+        history = bench_history()
+    finally:
+        shutil.rmtree(os.environ["MLSTUDIO_HOME"], ignore_errors=True)
+    report([per_call, create, history, listing], load_before)
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
     return 1 if failures else 0
 

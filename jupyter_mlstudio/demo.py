@@ -1,7 +1,9 @@
-"""The demo workspace ``make lab`` opens: a finished training run and a registered model.
+"""The demo workspace ``make lab`` opens: a registered dataset, a finished training run
+that used it, and the model that run registered.
 
-The data is generated with a fixed seed (no download), trained as a submitted script job,
-so the demo shows the whole path: snapshot, logs, metrics, outputs, model registry.
+The data is generated with a fixed seed (no download), uploaded to the default datastore,
+registered, and trained on by a submitted script job, so the demo shows the whole path:
+dataset profile and lineage, snapshot, logs, metrics, outputs, model registry.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from jupyter_mlstudio.core import Experiment, Model, ScriptRunConfig, Workspace
+from jupyter_mlstudio.core import Dataset, Experiment, Model, ScriptRunConfig, Workspace
 from jupyter_mlstudio.errors import ModelNotFoundError
 
 _TRAIN = """
@@ -27,7 +29,8 @@ parser.add_argument("--data", required=True)
 parser.add_argument("--max-depth", type=int, default=5)
 args = parser.parse_args()
 run = Run.get_context()
-data = pd.read_csv(args.data)
+data = run.input_datasets["wine"].to_pandas_dataframe()
+print(f"training on {len(data)} rows of dataset {args.data}")
 X, y = data.drop(columns=["quality"]), data["quality"]
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 for depth in range(1, args.max_depth + 1):
@@ -83,6 +86,11 @@ def create_demo_workspace(path: str | os.PathLike[str] = "demo-workspace") -> Wo
     data = folder / "data" / "winequality_red.csv"
     data.parent.mkdir(exist_ok=True)
     _wine_csv(data)
+    datastore = ws.get_default_datastore()
+    datastore.upload(str(data.parent), target_path="winedata", overwrite=True, show_progress=False)
+    wine = Dataset.Tabular.from_delimited_files((datastore, "winedata/*.csv")).register(
+        ws, "wine", description="Red wine quality (synthetic, fixed seed)", tags={"source": "demo"}
+    )
     code = folder / "code"
     code.mkdir(exist_ok=True)
     (code / "train.py").write_text(textwrap.dedent(_TRAIN).lstrip())
@@ -90,7 +98,7 @@ def create_demo_workspace(path: str | os.PathLike[str] = "demo-workspace") -> Wo
         ScriptRunConfig(
             source_directory=str(code),
             script="train.py",
-            arguments=["--data", str(data), "--max-depth", 6],
+            arguments=["--data", wine.as_named_input("wine"), "--max-depth", 6],
         )
     )
     run.wait_for_completion(show_output=False)
@@ -99,5 +107,6 @@ def create_demo_workspace(path: str | os.PathLike[str] = "demo-workspace") -> Wo
         "outputs/wine_model.pkl",
         tags={"area": "wine", "type": "sklearn"},
         description="Decision tree for red wine quality (demo)",
+        datasets=[wine],
     )
     return ws

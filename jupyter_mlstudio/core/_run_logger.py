@@ -28,10 +28,13 @@ def heartbeat_seconds() -> float:
 
 
 class _Pending:
-    __slots__ = ("heartbeat", "lock", "on_cancel", "params", "points", "steps")
+    __slots__ = ("heartbeat", "lock", "on_cancel", "params", "points", "steps", "writing")
 
     def __init__(self, heartbeat: bool, on_cancel: Callable[[], None] | None) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards the lists; held for microseconds
+        # Held for a whole flush (take and write), so a flush that finds nothing pending
+        # still waits for a write in flight: flush() returning means "all of it is stored".
+        self.writing = threading.Lock()
         self.points: list[MetricPoint] = []
         self.params: dict[str, str] = {}
         self.steps: dict[str, int] = {}
@@ -124,18 +127,19 @@ class RunLogger:
         pending = self._runs.get(run_id)
         if pending is None:
             return
-        with pending.lock:
-            batch, pending.points = pending.points, []
-            params, pending.params = pending.params, {}
-        if not batch and not params:
-            return
-        try:
-            self._tracking.log_batch(run_id, batch, params)
-        except Exception:
-            with pending.lock:  # keep them for the next try, in their order
-                pending.points[:0] = batch
-                pending.params = {**params, **pending.params}
-            raise
+        with pending.writing:
+            with pending.lock:
+                batch, pending.points = pending.points, []
+                params, pending.params = pending.params, {}
+            if not batch and not params:
+                return
+            try:
+                self._tracking.log_batch(run_id, batch, params)
+            except Exception:
+                with pending.lock:  # keep them for the next try, in their order
+                    pending.points[:0] = batch
+                    pending.params = {**params, **pending.params}
+                raise
 
     def flush_all(self) -> None:
         for run_id in list(self._runs):
