@@ -27,6 +27,7 @@ _EXPORTS = {
     "Datastore": "jupyter_mlstudio.core.datastore",
     "Dataset": "jupyter_mlstudio.core.dataset",
     "Model": "jupyter_mlstudio.core.model",
+    "Webservice": "jupyter_mlstudio.core.webservice",
 }
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "RunConfiguration",
     "ScriptRun",
     "ScriptRunConfig",
+    "Webservice",
     "Workspace",
 ]
 
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.runconfig import RunConfiguration
     from jupyter_mlstudio.core.script_run import ScriptRun
     from jupyter_mlstudio.core.script_run_config import ScriptRunConfig
+    from jupyter_mlstudio.core.webservice import Webservice
     from jupyter_mlstudio.core.workspace import Workspace
 
 

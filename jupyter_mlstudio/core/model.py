@@ -19,14 +19,23 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlstudio.core._html import table
 from jupyter_mlstudio.core._names import check_name
-from jupyter_mlstudio.errors import ModelNotFoundError, UserErrorException, ValidationError
+from jupyter_mlstudio.core.webservice.inference_config import InferenceConfig
+from jupyter_mlstudio.errors import (
+    ConflictError,
+    ModelNotFoundError,
+    UserErrorException,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
+    from jupyter_mlstudio.core.compute import ComputeTarget
     from jupyter_mlstudio.core.run import Run
+    from jupyter_mlstudio.core.webservice import DeploymentConfiguration, Webservice
     from jupyter_mlstudio.core.workspace import Workspace
     from jupyter_mlstudio.store import ModelRecord
+    from jupyter_mlstudio.store.endpoints import AuditEvent
 
-__all__ = ["Model"]
+__all__ = ["InferenceConfig", "Model"]
 
 
 def _new_prefix(name: str) -> str:
@@ -218,6 +227,7 @@ class Model:
             properties=properties,
             datasets=used,
         )
+        _audit(workspace, "register", record.name, record.version, {"run_id": run_id})
         return Model._from_record(workspace, record)
 
     # ---- finding -------------------------------------------------------------------------
@@ -245,19 +255,30 @@ class Model:
         Looks in ``AZUREML_MODEL_DIR``, then ``./azureml-models/<name>/<version>``, then
         ``./<name>``, then the workspace's registry.
         """
-        candidates = []
+        candidates: list[Path] = []
         model_dir = os.environ.get("AZUREML_MODEL_DIR")
         if model_dir:
-            candidates += [Path(model_dir) / model_name / str(version or ""), Path(model_dir)]
-        candidates += [Path("azureml-models") / model_name / str(version or ""), Path(model_name)]
+            root = Path(model_dir)
+            # Several models: <dir>/<name>/<version>/; one model: <dir> is <name>/<version>.
+            candidates.append(root / model_name)
+            if root.parent.name == model_name and (version is None or root.name == str(version)):
+                candidates.append(root)
+        candidates += [Path("azureml-models") / model_name, Path(model_name)]
+        if model_dir:
+            candidates.append(Path(model_dir))
         for folder in candidates:
-            if folder.is_dir() and version is None and folder.parent.name == model_name:
-                numbered = sorted(
-                    (p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)
-                )
-                folder = numbered[-1] if numbered else folder
-            if folder.exists():
-                return _single_file(folder)
+            if not folder.exists():
+                continue
+            if folder.is_dir():
+                numbered = [p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()]
+                if numbered and len(numbered) == len(list(folder.iterdir())):
+                    if version is not None:
+                        folder = folder / str(version)
+                        if not folder.exists():
+                            continue
+                    else:
+                        folder = max(numbered, key=lambda p: int(p.name))
+            return _single_file(folder)
         ws = _workspace or _workspace_from_context()
         if ws is None:
             raise ModelNotFoundError(
@@ -323,11 +344,88 @@ class Model:
 
     def _update(self, **changes: Any) -> None:
         record = self.workspace._store.models.update_model(self.name, self.version, **changes)
+        shown = {k: v for k, v in changes.items() if v is not None}
+        action = "tag" if "tags" in shown else "properties" if "properties" in shown else "update"
+        _audit(self.workspace, action, self.name, self.version, shown)
         self._load(self.workspace, record)
 
     def delete(self) -> None:
-        """Delete this version (its files stay in the artifact store for lineage)."""
+        """Delete this version (its files stay in the artifact store for lineage).
+
+        Refused while an endpoint serves it: delete or update the endpoint first.
+        """
+        serving = self.workspace._store.endpoints.endpoints_serving(self.name, self.version)
+        if serving:
+            raise ConflictError(
+                f"Model {self.id} is served by the endpoint(s) {serving}; it cannot be deleted.",
+                hint="Delete those web services, or update them to another model version, first.",
+                name=self.name,
+                version=self.version,
+                endpoints=serving,
+            )
         self.workspace._store.models.delete_model(self.name, self.version)
+        _audit(self.workspace, "delete", self.name, self.version, {})
+
+    # ---- lineage and audit -----------------------------------------------------------------
+    @property
+    def endpoints(self) -> list[str]:
+        """Names of the endpoints serving this version now."""
+        return self.workspace._store.endpoints.endpoints_serving(self.name, self.version)
+
+    def get_lineage(self) -> dict[str, Any]:
+        """Where this version came from and where it goes: its run, that run's datasets,
+        the datasets it was registered with, and the endpoints serving it."""
+        run_datasets: list[Any] = []
+        if self.run_id:
+            from jupyter_mlstudio.core.run import Run
+
+            try:
+                details = Run.get(self.workspace, self.run_id).get_details()
+                run_datasets = list(details.get("inputDatasets") or [])
+            except Exception:  # the run may have been removed; lineage shows what is left
+                run_datasets = []
+        return {
+            "model": self.id,
+            "run_id": self.run_id,
+            "run_datasets": run_datasets,
+            "datasets": list(self.datasets),
+            "endpoints": self.endpoints,
+        }
+
+    def get_audit_trail(self) -> list[AuditEvent]:
+        """Who registered, tagged, deployed, retired or deleted this version, and when."""
+        return self.workspace._store.endpoints.list_audit(
+            model_name=self.name, model_version=self.version
+        )
+
+    # ---- serving -----------------------------------------------------------------------------
+    @staticmethod
+    def deploy(
+        workspace: Workspace,
+        name: str,
+        models: Sequence[Model],
+        inference_config: InferenceConfig | None = None,
+        deployment_config: DeploymentConfiguration | None = None,
+        deployment_target: ComputeTarget | None = None,
+        overwrite: bool = False,
+        show_output: bool = False,
+    ) -> Webservice:
+        """Serve ``models`` with ``inference_config``'s scoring script as the endpoint
+        ``name``; returns its :class:`~jupyter_mlstudio.core.webservice.Webservice` (call
+        ``wait_for_deployment``). Local, ACI and AKS configurations all run on this machine.
+        """
+        from jupyter_mlstudio.core.webservice import _deploy
+
+        return _deploy.deploy(
+            workspace,
+            name,
+            models,
+            inference_config,
+            deployment_config,
+            deployment_target,
+            overwrite,
+            show_output,
+        )
 
     def serialize(self) -> dict[str, Any]:
         return {
@@ -363,6 +461,16 @@ class Model:
                 ]
             ],
         )
+
+
+def _audit(
+    workspace: Workspace, action: str, name: str, version: int, details: Mapping[str, Any]
+) -> None:
+    from jupyter_mlstudio.core.webservice._deploy import actor
+
+    workspace._store.endpoints.audit(
+        action, actor=actor(), model_name=name, model_version=version, details=details
+    )
 
 
 def _matches(values: Mapping[str, str], wanted: Any) -> bool:

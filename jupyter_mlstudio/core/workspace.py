@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.experiment import Experiment
     from jupyter_mlstudio.core.model import Model
     from jupyter_mlstudio.core.run import Run
+    from jupyter_mlstudio.core.webservice import Webservice
     from jupyter_mlstudio.store import ArtifactStore, Store
 
 __all__ = ["Workspace"]
@@ -393,6 +394,13 @@ class Workspace:
         from jupyter_mlstudio.core.model import Model
 
         return {m.name: m for m in Model.list(self, latest=True)}
+
+    @property
+    def webservices(self) -> dict[str, Webservice]:
+        """The deployed endpoints (web services), by name."""
+        from jupyter_mlstudio.core.webservice import Webservice
+
+        return {w.name: w for w in Webservice.list(self)}
 
     def get_default_datastore(self) -> Datastore:
         from jupyter_mlstudio.core.datastore import Datastore

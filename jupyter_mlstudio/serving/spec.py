@@ -1,0 +1,101 @@
+"""What a supervisor runs: the endpoint's spec, written as ``spec.json`` in its runtime folder.
+
+The SDK writes it; the supervisor reads it at start and again on SIGHUP (an update); workers
+read their own deployment from it. Plain dataclasses and JSON, so the scoring processes
+never import the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DeploymentSpec",
+    "EndpointSpec",
+    "read_json",
+    "write_json_atomic",
+]
+
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class DeploymentSpec:
+    """One deployment: a score.py with its source folder and its models' folder."""
+
+    name: str
+    source_dir: str
+    entry_script: str
+    model_dir: str
+    workers: int = 1
+    traffic: int = 100
+    env: dict[str, str] = field(default_factory=dict)
+    sample_input: Any = None
+
+
+@dataclass
+class EndpointSpec:
+    """An endpoint: where it listens, its limits, and its deployments (one generation)."""
+
+    name: str
+    host: str
+    port: int
+    generation: int
+    deployments: list[DeploymentSpec]
+    runtime_dir: str
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    init_timeout: float = 600.0
+
+    @property
+    def keys_file(self) -> Path:
+        return Path(self.runtime_dir) / "keys.json"
+
+    @property
+    def state_file(self) -> Path:
+        return Path(self.runtime_dir) / "state.json"
+
+    @property
+    def log_file(self) -> Path:
+        return Path(self.runtime_dir) / "logs" / "endpoint.log"
+
+    def deployment(self, name: str) -> DeploymentSpec:
+        for dep in self.deployments:
+            if dep.name == name:
+                return dep
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> EndpointSpec:
+        deps = [DeploymentSpec(**d) for d in data["deployments"]]
+        return EndpointSpec(**{**data, "deployments": deps})
+
+    @staticmethod
+    def load(runtime_dir: str | os.PathLike[str]) -> EndpointSpec:
+        return EndpointSpec.from_dict(read_json(Path(runtime_dir) / "spec.json"))
+
+    def save(self) -> None:
+        write_json_atomic(Path(self.runtime_dir) / "spec.json", self.to_dict())
+
+
+def write_json_atomic(path: Path, data: Any, mode: int | None = None) -> None:
+    """Write JSON under a temporary name, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as fh:
+        if mode is not None:
+            os.chmod(tmp, mode)
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    with open(path) as fh:
+        return json.load(fh)

@@ -1,0 +1,265 @@
+"""An endpoint's supervisor: ``python -m jupyter_mlstudio.serving.supervisor RUNTIME_DIR``.
+
+It binds the endpoint's port once and hands the listening socket to its worker processes,
+which all accept from it. That one socket is what makes an update free of failed requests:
+on SIGHUP the supervisor re-reads ``spec.json``, starts the new generation's workers on the
+same socket, and only when every one of them has finished ``init()`` asks the old ones to
+stop (SIGTERM: they stop accepting, finish what they hold, close idle connections). No
+connection is refused meanwhile, because the socket never closes. If the new workers fail,
+they are stopped and the old ones keep serving.
+
+It reports through ``state.json`` (state, generation, error), restarts a worker that dies,
+and on SIGTERM stops its workers and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_mlstudio.serving.spec import DeploymentSpec, EndpointSpec, write_json_atomic
+
+_STOP_GRACE_SECONDS = 35.0
+_TICK = 0.1
+
+
+@dataclass
+class Worker:
+    deployment: str
+    generation: int
+    proc: subprocess.Popen[bytes]
+    status_fd: int
+    ready: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Supervisor:
+    def __init__(self, runtime_dir: str) -> None:
+        self.runtime_dir = runtime_dir
+        self.spec = EndpointSpec.load(runtime_dir)
+        self.sock: socket.socket | None = None
+        self.workers: list[Worker] = []
+        self.stop_requested = False
+        self.update_requested = False
+        self.state: dict[str, Any] = {}
+
+    # ---- reporting -----------------------------------------------------------------------
+    def report(self, state: str, **extra: Any) -> None:
+        self.state = {
+            "state": state,
+            "generation": self.spec.generation,
+            "pid": os.getpid(),
+            "port": self.spec.port,
+            "workers": [w.proc.pid for w in self.workers if w.ready],
+            "updated_at": time.time(),
+            **extra,
+        }
+        write_json_atomic(self.spec.state_file, self.state)
+
+    @staticmethod
+    def say(message: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor[{os.getpid()}] {message}")
+        sys.stdout.flush()
+
+    # ---- workers -------------------------------------------------------------------------
+    def bind(self) -> bool:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.spec.host, self.spec.port))
+        except OSError as exc:
+            sock.close()
+            message = f"Port {self.spec.port} on {self.spec.host} cannot be used: {exc.strerror}."
+            self.say(message)
+            self.report(
+                "Failed",
+                error={
+                    "code": "PortInUse",
+                    "message": message,
+                    "hint": "Choose another port in deploy_configuration(port=...), or stop "
+                    "what listens there.",
+                },
+            )
+            return False
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        self.sock = sock
+        return True
+
+    def spawn(self, dep: DeploymentSpec, generation: int) -> Worker:
+        assert self.sock is not None
+        r, w = os.pipe()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter_mlstudio.serving.worker",
+                self.runtime_dir,
+                dep.name,
+                str(self.sock.fileno()),
+                str(w),
+            ],
+            pass_fds=(self.sock.fileno(), w),
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        os.close(w)
+        return Worker(dep.name, generation, proc, r)
+
+    def wait_ready(self, workers: list[Worker], timeout: float) -> str | None:
+        """Wait until each worker reports; the first failure's text, or None if all are up."""
+        deadline = time.monotonic() + timeout
+        pending = {w.status_fd: w for w in workers}
+        failure: str | None = None
+        while pending and not self.stop_requested:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return f"init() did not finish within {timeout:.0f} s."
+            readable, _, _ = select.select(list(pending), [], [], min(left, 0.5))
+            for fd in readable:
+                worker = pending.pop(fd)
+                data = os.read(fd, 1 << 20)
+                while data and not data.endswith(b"\n"):
+                    more = os.read(fd, 1 << 20)
+                    if not more:
+                        break
+                    data += more
+                os.close(fd)
+                try:
+                    info = json.loads(data) if data else {}
+                except ValueError:
+                    info = {}
+                if info.get("ok"):
+                    worker.ready = True
+                    worker.info = info
+                else:
+                    failure = failure or (
+                        info.get("traceback")
+                        or info.get("error")
+                        or f"worker exited with code {worker.proc.wait()} before init() ended."
+                    )
+        if self.stop_requested:
+            return "stopped while starting"
+        return failure
+
+    def start_generation(self) -> str | None:
+        new = [
+            self.spawn(dep, self.spec.generation)
+            for dep in self.spec.deployments
+            for _ in range(max(1, dep.workers))
+        ]
+        failure = self.wait_ready(new, self.spec.init_timeout)
+        if failure is not None:
+            self.stop_workers(new, grace=2.0)
+            return failure
+        self.workers.extend(new)
+        return None
+
+    @staticmethod
+    def stop_workers(workers: list[Worker], grace: float = _STOP_GRACE_SECONDS) -> None:
+        for w in workers:
+            if w.proc.poll() is None:
+                w.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for w in workers:
+            try:
+                w.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                w.proc.kill()
+                w.proc.wait()
+
+    # ---- the loop ------------------------------------------------------------------------
+    def update(self) -> None:
+        old_spec, old_workers = self.spec, list(self.workers)
+        try:
+            self.spec = EndpointSpec.load(self.runtime_dir)
+        except (OSError, ValueError, TypeError) as exc:
+            self.report("Healthy", update_error={"message": f"spec.json unreadable: {exc}"})
+            return
+        self.spec.port, self.spec.host = old_spec.port, old_spec.host
+        self.say(f"updating to generation {self.spec.generation}")
+        self.report("Transitioning", target_generation=self.spec.generation)
+        failure = self.start_generation()
+        if failure is not None:
+            self.say(f"update to generation {self.spec.generation} failed; keeping the old one")
+            failed_generation = self.spec.generation
+            self.spec = old_spec
+            self.report(
+                "Healthy",
+                update_error={"generation": failed_generation, "message": failure},
+            )
+            return
+        # The new workers accept from the same socket already; now retire the old ones.
+        self.stop_workers(old_workers)
+        self.workers = [w for w in self.workers if w not in old_workers]
+        self.say(f"generation {self.spec.generation} serving")
+        self.report("Healthy")
+
+    def revive(self) -> None:
+        """Replace workers that died on their own."""
+        for w in list(self.workers):
+            code = w.proc.poll()
+            if code is None:
+                continue
+            self.workers.remove(w)
+            self.say(f"worker {w.proc.pid} ({w.deployment}) exited with {code}; restarting it")
+            self.report("Unhealthy", error={"message": f"a worker exited with code {code}"})
+            dep = self.spec.deployment(w.deployment)
+            fresh = self.spawn(dep, self.spec.generation)
+            failure = self.wait_ready([fresh], self.spec.init_timeout)
+            if failure is None:
+                self.workers.append(fresh)
+                self.report("Healthy")
+            else:
+                self.report("Unhealthy", error={"message": failure})
+                time.sleep(1.0)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_update)
+        self.report("Transitioning")
+        if not self.bind():
+            return 2
+        self.say(f"listening on http://{self.spec.host}:{self.spec.port}")
+        failure = self.start_generation()
+        if failure is not None:
+            self.say("init() failed; the endpoint is Failed (see the traceback above)")
+            self.report("Failed", error={"code": "InitFailed", "message": failure})
+            return 3
+        self.report("Healthy")
+        self.say("Healthy")
+        while not self.stop_requested:
+            if self.update_requested:
+                self.update_requested = False
+                self.update()
+            else:
+                self.revive()
+            time.sleep(_TICK)
+        self.say("stopping")
+        self.stop_workers(self.workers)
+        self.workers = []
+        self.report("Stopped")
+        return 0
+
+    def _on_stop(self, signum: int, frame: object) -> None:
+        self.stop_requested = True
+
+    def _on_update(self, signum: int, frame: object) -> None:
+        self.update_requested = True
+
+
+def main(argv: list[str]) -> int:
+    return Supervisor(argv[0]).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""A scoring worker process.
+
+``python -m jupyter_mlstudio.serving.worker RUNTIME_DIR DEPLOYMENT FD STATUS_FD``
+
+Runs one deployment's score.py: sets ``AZUREML_MODEL_DIR`` (and ``MLSTUDIO_MODEL_DIR``),
+moves into the source folder, imports the script and calls ``init()`` once, then serves the
+listening socket inherited as ``FD`` with uvicorn (httptools, uvloop when installed). It
+tells the supervisor through ``STATUS_FD`` whether ``init()`` worked: one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import traceback
+
+
+def _report(status_fd: int, **status: object) -> None:
+    try:
+        os.write(status_fd, (json.dumps(status) + "\n").encode())
+        os.close(status_fd)
+    except OSError:
+        pass  # the supervisor is gone; our own exit will be noticed
+
+
+def main(argv: list[str]) -> int:
+    runtime_dir, deployment, fd, status_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
+    from jupyter_mlstudio.serving.spec import EndpointSpec
+
+    spec = EndpointSpec.load(runtime_dir)
+    dep = spec.deployment(deployment)
+    os.environ.update(dep.env)
+    os.environ["AZUREML_MODEL_DIR"] = dep.model_dir
+    os.environ["MLSTUDIO_MODEL_DIR"] = dep.model_dir
+    os.chdir(dep.source_dir)
+    sys.path.insert(0, dep.source_dir)
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s {deployment}[{os.getpid()}] %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    log = logging.getLogger("jupyter_mlstudio.serving")
+    log.info("loading %s (AZUREML_MODEL_DIR=%s)", dep.entry_script, dep.model_dir)
+    try:
+        from jupyter_mlstudio.serving.scoring import ScoringService
+
+        service = ScoringService.load(
+            os.path.join(dep.source_dir, dep.entry_script), sample_input=dep.sample_input
+        )
+    except BaseException as exc:
+        text = traceback.format_exc()
+        log.error("init() failed:\n%s", text)
+        _report(status_fd, ok=False, error=f"{type(exc).__name__}: {exc}", traceback=text)
+        return 3
+
+    import uvicorn
+
+    from jupyter_mlstudio.serving.app import build_app
+    from jupyter_mlstudio.serving.auth import KeyChecker
+    from jupyter_mlstudio.serving.protocol import NoDelayHttpToolsProtocol
+
+    app = build_app(
+        service,
+        endpoint=spec.name,
+        deployment=deployment,
+        keys=KeyChecker(spec.keys_file),
+        max_body_bytes=spec.max_body_bytes,
+    )
+    config = uvicorn.Config(
+        app,
+        http=NoDelayHttpToolsProtocol,
+        loop="auto",
+        lifespan="off",
+        access_log=False,  # an access log would cost time per request; keys are never logged
+        log_level="warning",
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # socket(fileno=...) asks the kernel for the real family (AF_INET), unlike uvicorn's fd=.
+    sock = socket.socket(fileno=fd)
+    log.info("init() done; serving")
+    _report(status_fd, ok=True, pid=os.getpid())
+    server.run(sockets=[sock])
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
