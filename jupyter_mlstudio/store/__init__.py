@@ -32,6 +32,7 @@ from jupyter_mlstudio.store.entities import (
 )
 from jupyter_mlstudio.store.migrate import upgrade
 from jupyter_mlstudio.store.models import ModelStore
+from jupyter_mlstudio.store.pipelines import PipelineStore
 from jupyter_mlstudio.store.tracking import TrackingStore
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "MetricPoint",
     "ModelRecord",
     "ModelStore",
+    "PipelineStore",
     "RunRecord",
     "RunStatus",
     "RunsFilter",
@@ -69,6 +71,7 @@ class Store:
     models: ModelStore
     endpoints: EndpointStore
     datasets: DatasetStore
+    pipelines: PipelineStore
 
     def close(self) -> None:
         self.db.dispose()
@@ -86,4 +89,5 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         models=ModelStore(db),
         datasets=DatasetStore(db),
         endpoints=EndpointStore(db),
+        pipelines=PipelineStore(db),
     )

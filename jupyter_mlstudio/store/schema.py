@@ -273,3 +273,49 @@ registry_audit = Table(
     Index("ix_registry_audit_model", "model_name", "model_version"),
     Index("ix_registry_audit_endpoint", "endpoint_name", "at"),
 )
+
+# Published pipelines: the whole graph (steps, parameters, snapshot references) as JSON,
+# so a later submit runs exactly what was published.
+published_pipelines = Table(
+    "published_pipelines",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("version", String(64), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("graph", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # Active | Disabled
+    Column("source_run_id", String(255), nullable=True),
+    Column("created_at", Double, nullable=False),
+    Index("ix_published_pipelines_name", "name"),
+)
+
+pipeline_endpoints = Table(
+    "pipeline_endpoints",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text, nullable=True),
+    Column("pipelines", Text, nullable=False, default="[]"),  # published ids, version order
+    Column("default_version", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("pipeline_id", String(64), nullable=False),
+    Column("experiment_name", String(255), nullable=False),
+    Column("recurrence", Text, nullable=False),  # {"cron": ...} with the time zone
+    Column("parameters", Text, nullable=False, default="{}"),
+    Column("description", Text, nullable=True),
+    Column("status", String(16), nullable=False),  # Active | Disabled
+    Column("next_fire_at", Double, nullable=True),
+    Column("last_fired_at", Double, nullable=True),
+    Column("last_run_id", String(255), nullable=True),
+    Column("missed", Text, nullable=False, default="[]"),  # firings found missed, reported
+    Column("created_at", Double, nullable=False),
+)
