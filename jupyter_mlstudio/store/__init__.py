@@ -33,6 +33,7 @@ from jupyter_mlstudio.store.entities import (
 from jupyter_mlstudio.store.migrate import upgrade
 from jupyter_mlstudio.store.models import ModelStore
 from jupyter_mlstudio.store.pipelines import PipelineStore
+from jupyter_mlstudio.store.studio import StudioStore
 from jupyter_mlstudio.store.tracking import TrackingStore
 
 __all__ = [
@@ -72,6 +73,7 @@ class Store:
     endpoints: EndpointStore
     datasets: DatasetStore
     pipelines: PipelineStore
+    studio: StudioStore
 
     def close(self) -> None:
         self.db.dispose()
@@ -82,12 +84,14 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     db = Database(url)
     if migrate:
         upgrade(db)
+    tracking = TrackingStore(db)
     return Store(
         db=db,
-        tracking=TrackingStore(db),
+        tracking=tracking,
         assets=AssetStore(db),
         models=ModelStore(db),
         datasets=DatasetStore(db),
         endpoints=EndpointStore(db),
         pipelines=PipelineStore(db),
+        studio=StudioStore(db, tracking),
     )
