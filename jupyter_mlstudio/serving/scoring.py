@@ -40,6 +40,9 @@ _DUMP_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 _INPUT_ERRORS = (ValueError, TypeError, KeyError, IndexError)
 
 
+_UNPARSED = object()
+
+
 class ScoreResult(NamedTuple):
     status: int
     body: bytes
@@ -109,7 +112,7 @@ class ScoringService:
     def score(self, body: bytes, content_type: str | None = None) -> ScoreResult:
         """Answer one request body; never raises."""
         is_json = content_type is None or "json" in content_type or content_type == ""
-        parsed: Any = None
+        parsed: Any = _UNPARSED
         if is_json or self.inputs is not None:
             if not body.strip():
                 return _error(400, "EmptyBody", "The request body is empty; send JSON.")
@@ -122,7 +125,7 @@ class ScoringService:
                 kwargs = check_body(parsed, self.inputs, self.optional)
                 result = self._run(**kwargs)
             else:
-                if self.sample_input is not None and parsed is not None:
+                if self.sample_input is not None and parsed is not _UNPARSED:
                     _check_like(parsed, self.sample_input, "body")
                 result = self._run(_text(body))
         except ScoringInputError as exc:
