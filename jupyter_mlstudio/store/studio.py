@@ -152,6 +152,20 @@ class StudioStore:
             ids = [row[0] for row in conn.execute(page)]
         return total, ids
 
+    def child_counts(self, run_ids: Sequence[str]) -> dict[str, int]:
+        """How many direct children each run has (runs without children are left out)."""
+        r = t.runs.c
+        out: dict[str, int] = {}
+        with self._db.read() as conn:
+            for chunk in _chunks(list(run_ids)):
+                query = (
+                    select(r.parent_run_id, func.count())
+                    .where(r.parent_run_id.in_(chunk))
+                    .group_by(r.parent_run_id)
+                )
+                out.update({row[0]: int(row[1]) for row in conn.execute(query)})
+        return out
+
     def experiment_summaries(self) -> list[dict[str, Any]]:
         """Each experiment with its run count, active run count and latest run time."""
         e, r = t.experiments.c, t.runs.c

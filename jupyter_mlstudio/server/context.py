@@ -1,0 +1,46 @@
+"""What every handler shares: the server's root folder, the studio over its workspace (loaded
+when it appears), and a small thread pool for the blocking store and file calls."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from jupyter_mlstudio.errors import WorkspaceNotFoundError
+from jupyter_mlstudio.studio import Studio, load_workspace
+from jupyter_mlstudio.studio.service import create_workspace, no_workspace_help
+
+__all__ = ["StudioContext"]
+
+
+class StudioContext:
+    """The studio of the workspace in ``root``, or how to create one."""
+
+    def __init__(self, root: str | Path, *, workers: int = 4) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlstudio")
+        self._lock = threading.Lock()
+        self._studio: Studio | None = None
+
+    def studio(self) -> Studio:
+        """The studio; raises WorkspaceNotFoundError (a 404 that says how to create one)."""
+        with self._lock:
+            if self._studio is None:
+                ws = load_workspace(self.root)
+                if ws is None:
+                    help_ = no_workspace_help(self.root)
+                    raise WorkspaceNotFoundError(
+                        help_["message"], hint=help_["hint"], path=str(self.root)
+                    )
+                self._studio = Studio(ws)
+            return self._studio
+
+    def create(self, name: str) -> Studio:
+        with self._lock:
+            if self._studio is None and load_workspace(self.root) is None:
+                create_workspace(self.root, name)
+        return self.studio()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)

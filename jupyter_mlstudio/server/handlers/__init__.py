@@ -1,0 +1,1 @@
+"""Tornado handlers of the studio's REST API, one module per domain."""

@@ -1,0 +1,58 @@
+"""Datasets and models: lists, versions, profiles, previews and lineage."""
+
+from __future__ import annotations
+
+from tornado.web import authenticated
+
+from jupyter_mlstudio.server.handlers.base import StudioHandler
+
+
+class DatasetsHandler(StudioHandler):
+    @authenticated
+    async def get(self) -> None:
+        self.send({"datasets": await self.studio_call(lambda s: s.assets.datasets())})
+
+
+class DatasetHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        version = self.int_arg("version", None, lo=1)
+        self.send(await self.studio_call(lambda s: s.assets.dataset(name, version)))
+
+
+class DatasetVersionsHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        self.send({"versions": await self.studio_call(lambda s: s.assets.dataset_versions(name))})
+
+
+class DatasetPreviewHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        version = self.int_arg("version", None, lo=1)
+        offset = self.int_arg("offset", 0) or 0
+        limit = self.int_arg("limit", 100, lo=1, hi=1000) or 100
+        self.send(
+            await self.studio_call(
+                lambda s: s.assets.preview(name, version, offset=offset, limit=limit)
+            )
+        )
+
+
+class ModelsHandler(StudioHandler):
+    @authenticated
+    async def get(self) -> None:
+        self.send({"models": await self.studio_call(lambda s: s.assets.models())})
+
+
+class ModelHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        version = self.int_arg("version", None, lo=1)
+        self.send(await self.studio_call(lambda s: s.assets.model(name, version)))
+
+
+class ModelVersionsHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        self.send({"versions": await self.studio_call(lambda s: s.assets.model_versions(name))})

@@ -1,0 +1,39 @@
+"""The studio's routes, relative to ``<base_url>/mlstudio/api/v1``. The OpenAPI description in
+``openapi.yaml`` lists the same paths (a test checks they agree)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_mlstudio.server.handlers import assets, events, runs, workspace
+
+__all__ = ["API_PREFIX", "ROUTES"]
+
+API_PREFIX = "mlstudio/api/v1"
+_ID = r"(?P<run_id>[^/]+)"
+_NAME = r"(?P<name>[^/]+)"
+
+ROUTES: list[tuple[str, Any]] = [
+    ("workspace", workspace.WorkspaceHandler),
+    ("experiments", runs.ExperimentsHandler),
+    (f"experiments/{_NAME}", runs.ExperimentHandler),
+    ("runs", runs.RunsHandler),
+    (f"runs/{_ID}", runs.RunHandler),
+    (f"runs/{_ID}/children", runs.RunChildrenHandler),
+    (f"runs/{_ID}/metrics", runs.RunMetricsHandler),
+    (f"runs/{_ID}/series", runs.RunSeriesHandler),
+    (f"runs/{_ID}/logs", runs.RunLogsHandler),
+    (f"runs/{_ID}/artifacts", runs.RunArtifactsHandler),
+    (f"runs/{_ID}/artifacts/content", runs.RunArtifactContentHandler),
+    ("datasets", assets.DatasetsHandler),
+    (f"datasets/{_NAME}", assets.DatasetHandler),
+    (f"datasets/{_NAME}/versions", assets.DatasetVersionsHandler),
+    (f"datasets/{_NAME}/preview", assets.DatasetPreviewHandler),
+    ("models", assets.ModelsHandler),
+    (f"models/{_NAME}", assets.ModelHandler),
+    (f"models/{_NAME}/versions", assets.ModelVersionsHandler),
+    ("compute", workspace.ComputeHandler),
+    ("environments", workspace.EnvironmentsHandler),
+    ("endpoints", workspace.EndpointsHandler),
+    ("events", events.EventsHandler),
+]
