@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.data.dataset_consumption_config import DatasetConsumptionConfig
 
 
+def output_placeholder(name: str) -> str:
+    return "${{outputs." + name + "}}"
+
+
 def placeholder(name: str) -> str:
     """What an argument holds until the job's supervisor puts the input's folder there."""
     return "${{inputs." + name + "}}"
@@ -23,6 +27,32 @@ class JobInputs:
     described: dict[str, dict[str, Any]] = field(default_factory=dict)  # run definition
     to_materialize: list[dict[str, Any]] = field(default_factory=list)  # for the supervisor
     lineage: list[tuple[int, str, str]] = field(default_factory=list)  # (dataset id, name, mode)
+    outputs: list[str] = field(default_factory=list)  # folders the job must fill (see job.py)
+
+    def add_output(self, name: str) -> str:
+        """A folder the job writes, uploaded with the run as ``pipeline_data/<name>``."""
+        if name not in self.outputs:
+            self.outputs.append(name)
+        return output_placeholder(name)
+
+    def add_files(
+        self,
+        name: str,
+        mode: str,
+        files: list[dict[str, Any]],
+        storage_options: dict[str, Any] | None = None,
+    ) -> str:
+        """Files the job gets in a folder of its own (links when local and mounted)."""
+        self.to_materialize.append(
+            {
+                "name": name,
+                "mode": mode,
+                "files": files,
+                "datastores": {},
+                "storage_options": storage_options or {},
+            }
+        )
+        return placeholder(name)
 
     def add_dataset(self, workspace: Workspace, config: DatasetConsumptionConfig) -> str:
         dataset = config.dataset

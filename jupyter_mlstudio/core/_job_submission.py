@@ -93,6 +93,7 @@ def submit_script(
     run_type: str = SCRIPT_RUN_TYPE,
     parent_run_id: str | None = None,
     run_id: str | None = None,
+    name: str | None = None,
     properties: Mapping[str, str] | None = None,
     extra_definition: Mapping[str, Any] | None = None,
     **kwargs: Any,
@@ -130,6 +131,7 @@ def submit_script(
         run_type,
         status=RunStatus.NOT_STARTED,
         parent_run_id=parent_run_id,
+        name=name,
         target=target.name,
         definition=definition,
         tags=tags,
@@ -154,11 +156,12 @@ def submit_script(
         python=env.python_executable(),
         command=[
             *(command if config.command else [env.python_executable(), *command]),
-            *([] if config.command else arguments),
+            *arguments,
         ],
         environment_variables={k: str(v) for k, v in env.environment_variables.items()},
         max_run_duration_seconds=config.max_run_duration_seconds,
         inputs=inputs.to_materialize,
+        outputs=inputs.outputs,
     )
     pid, started = launch_job(spec)
     ws._store.tracking.update_run(record.run_id, process=(pid, _host(), started or 0.0))

@@ -36,6 +36,8 @@ __all__ = ["Run", "get_run"]
 _RUN_CLASSES: dict[str, str] = {
     "azureml.scriptrun": "jupyter_mlstudio.core.script_run:ScriptRun",
     "hyperdrive": "jupyter_mlstudio.train.hyperdrive.run:HyperDriveRun",
+    "azureml.PipelineRun": "jupyter_mlstudio.pipeline.core.run:PipelineRun",
+    "azureml.StepRun": "jupyter_mlstudio.pipeline.core.run:StepRun",
 }
 
 

@@ -95,10 +95,16 @@ class Supervisor:
         for name, path in inputs.items():
             token = "${{inputs." + name + "}}"
             command = [arg.replace(token, path) for arg in command]
+        for name in spec.outputs:
+            folder = workdir / "pipeline_data" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            token = "${{outputs." + name + "}}"
+            command = [arg.replace(token, str(folder)) for arg in command]
         env = {
             **os.environ,
             **spec.environment_variables,
             "MLSTUDIO_INPUTS": json.dumps(inputs),
+            "MLSTUDIO_ERROR_FILE": str(workdir / ".mlstudio-error.json"),
             "MLSTUDIO_RUN_ID": spec.run_id,
             "MLSTUDIO_WORKSPACE_CONFIG": spec.workspace_config,
             "AZUREML_RUN_ID": spec.run_id,
@@ -141,7 +147,28 @@ class Supervisor:
                 time.sleep(0.1)
             code = self.child.wait()
             pump.join(timeout=10)
-        return self._outcome(code, timed_out, log.tail())
+        outcome = self._outcome(code, timed_out, log.tail())
+        if outcome[0] == RunStatus.COMPLETED:
+            empty = [
+                n
+                for n in spec.outputs
+                if not any(p.is_file() for p in (workdir / "pipeline_data" / n).rglob("*"))
+            ]
+            if empty:
+                return RunStatus.FAILED, {
+                    "code": "OutputMissing",
+                    "message": f"The step declared the output {empty[0]!r} but wrote no file "
+                    "to it.",
+                    "outputs": empty,
+                }
+        error_file = workdir / ".mlstudio-error.json"
+        if outcome[1] is not None and error_file.is_file():
+            # Details the child left for us (a notebook cell's ename/evalue/traceback).
+            try:
+                outcome[1].update(json.loads(error_file.read_text()))
+            except ValueError:
+                pass
+        return outcome
 
     def _outcome(
         self, code: int, timed_out: bool, tail: str
@@ -189,7 +216,7 @@ class Supervisor:
 
     def _upload_outputs(self, workdir: Path) -> int:
         count = 0
-        for folder in ("outputs", "logs"):
+        for folder in ("outputs", "logs", "pipeline_data"):
             local = workdir / folder
             if local.is_dir():
                 count += len(self.artifacts.put_folder(local, f"{self.prefix}/{folder}"))
@@ -280,7 +307,7 @@ def materialize_inputs(inputs: list[dict[str, Any]], root: Path) -> dict[str, st
         for file in item["files"]:
             key = (file["protocol"], file.get("datastore"))
             if key not in systems:
-                options = {}
+                options = dict(item.get("storage_options") or {})
                 if file.get("datastore"):
                     options = resolve_storage_options(
                         file["datastore"], item["datastores"][file["datastore"]]

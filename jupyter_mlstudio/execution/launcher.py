@@ -40,6 +40,25 @@ def launch_job(spec: JobSpec) -> tuple[int, float | None]:
     return proc.pid, process_start_time(proc.pid)
 
 
+def launch_module(module: str, argument: str, log_id: str) -> tuple[int, float | None]:
+    """Start ``python -m module argument`` detached, like a job supervisor (controllers of
+    pipeline runs use this); returns (pid, start time)."""
+    log = supervisor_log_path(log_id).open("ab")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, argument],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    finally:
+        log.close()
+    return proc.pid, process_start_time(proc.pid)
+
+
 def signal_cancel(record: RunRecord) -> None:
     """Ask the run's supervisor to stop now, when it runs on this machine."""
     import socket

@@ -22,6 +22,9 @@ class JobSpec:
     artifact_options: dict[str, Any] | None = None
     # Dataset files to put under inputs/<name> before the command runs (see job.py).
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    # Folders the command writes (pipeline data), uploaded as pipeline_data/<name>; a
+    # declared output left empty fails the run.
+    outputs: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

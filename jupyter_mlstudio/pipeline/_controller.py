@@ -1,0 +1,511 @@
+"""The controller of one pipeline run: ``python -m jupyter_mlstudio.pipeline._controller``.
+
+It runs in its own process (never in the notebook's or the Jupyter server's), starts each
+step as a child job once the steps it needs are done (independent steps at once, up to
+the compute targets' slots), reuses earlier outputs where the step and its inputs are the
+same, marks the steps downstream of a failure as not run, honours cancel, heartbeats, and
+ends the pipeline run with its status and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_mlstudio.core._job_inputs import JobInputs
+from jupyter_mlstudio.pipeline.core._submission import STEP_RUN_TYPE
+from jupyter_mlstudio.pipeline.core.graph import dependencies, step_order
+from jupyter_mlstudio.store import RunsFilter, RunStatus
+
+if TYPE_CHECKING:
+    from jupyter_mlstudio.core.workspace import Workspace
+
+_POLL_SECONDS = 0.2
+
+
+@dataclass
+class StepState:
+    status: str = "waiting"  # waiting | running | done | failed | skipped
+    run_id: str | None = None
+    outputs_run: str | None = None  # the run whose pipeline_data holds this step's outputs
+    key: str | None = None
+    error: str | None = None
+
+
+class _DataOutput:
+    """An output folder argument: empty, writable, uploaded with the step run."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _to_job_argument(self, workspace: Workspace, inputs: JobInputs) -> str:
+        return inputs.add_output(self.name)
+
+
+class _DataInput:
+    """An input folder argument: the files another step wrote to ``name``."""
+
+    def __init__(self, name: str, run_id: str) -> None:
+        self.name = name
+        self.run_id = run_id
+
+    def _to_job_argument(self, workspace: Workspace, inputs: JobInputs) -> str:
+        artifacts = workspace._artifacts
+        prefix = f"runs/{self.run_id}/pipeline_data/{self.name}"
+        protocol = artifacts.fs.protocol
+        files = [
+            {
+                "protocol": protocol[0] if isinstance(protocol, tuple | list) else protocol,
+                "path": artifacts.full_path(f"{prefix}/{rel}"),
+                "relative": rel,
+                "datastore": None,
+            }
+            for rel in artifacts.list(prefix)
+        ]
+        return inputs.add_files(
+            self.name, "mount", files, workspace._config.get("artifact_options")
+        )
+
+
+class _NotebookParameters:
+    """A notebook step's parameters as one JSON argument, data folders resolved."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def _to_job_argument(self, workspace: Workspace, inputs: JobInputs) -> str:
+        from jupyter_mlstudio.core._job_submission import job_argument
+
+        out = {}
+        for key, value in self.values.items():
+            out[key] = (
+                job_argument(workspace, value, inputs)
+                if hasattr(value, "_to_job_argument")
+                else value
+            )
+        return json.dumps(out)
+
+
+class Controller:
+    def __init__(self, run_id: str, workspace_config: str) -> None:
+        from jupyter_mlstudio.core.experiment import Experiment
+        from jupyter_mlstudio.core.workspace import Workspace
+
+        self.ws = Workspace._open(Path(workspace_config))
+        self.tracking = self.ws._store.tracking
+        self.run_id = run_id
+        record = self.tracking.get_run(run_id)
+        self.experiment = Experiment(self.ws, record.experiment_name, _create=False)
+        definition = record.definition
+        self.graph = definition["graph"]
+        self.values = definition.get("parameters") or {}
+        self.regenerate = bool(definition.get("regenerate_outputs"))
+        self.keep_going = bool(definition.get("continue_on_step_failure"))
+        self.selected = set((definition.get("partial") or {}).get("run") or [])
+        self.nodes = {n["id"]: n for n in self.graph["steps"]}
+        self.deps = dependencies(self.graph)
+        self.order = step_order(self.graph)
+        self.producer = {out: n["id"] for n in self.graph["steps"] for out in n["outputs"]}
+        self.state = {sid: StepState() for sid in self.nodes}
+        self.cancel = threading.Event()
+        self.cache = Path(tempfile.mkdtemp(prefix=f"mlstudio-{run_id}-"))
+        self.last_beat = 0.0
+
+    # ---- the loop ----------------------------------------------------------------------
+    def run(self) -> None:
+        from jupyter_mlstudio.execution.liveness import this_process
+
+        self.tracking.update_run(
+            self.run_id, status=RunStatus.RUNNING, started=True, process=this_process()
+        )
+        try:
+            while True:
+                if self._beat() or self.cancel.is_set():
+                    self._cancel_all()
+                    self._finish(RunStatus.CANCELED, None)
+                    return
+                self._poll()
+                failed = any(s.status == "failed" for s in self.state.values())
+                self._skip_downstream_of_failures()
+                for sid in self.order:
+                    state = self.state[sid]
+                    if state.status != "waiting" or (failed and not self.keep_going):
+                        continue
+                    if all(self.state[d].status == "done" for d in self.deps[sid]):
+                        self._start(sid)
+                running = any(s.status == "running" for s in self.state.values())
+                if not running and failed and not self.keep_going:
+                    for sid, state in self.state.items():
+                        if state.status == "waiting":
+                            self._mark_skipped(sid, "an earlier step failed")
+                if all(s.status in ("done", "failed", "skipped") for s in self.state.values()):
+                    break
+                time.sleep(_POLL_SECONDS)
+            self._finish_from_steps()
+        finally:
+            shutil.rmtree(self.cache, ignore_errors=True)
+
+    def _beat(self) -> bool:
+        now = time.monotonic()
+        if now - self.last_beat < 1.0:
+            return False
+        self.last_beat = now
+        return self.tracking.heartbeat(self.run_id)
+
+    def _poll(self) -> None:
+        from jupyter_mlstudio.core._run_logger import heartbeat_seconds
+        from jupyter_mlstudio.execution.liveness import reap
+
+        running = {s.run_id: sid for sid, s in self.state.items() if s.status == "running"}
+        if not running:
+            return
+        for record in self.tracking.search_runs(RunsFilter(parent_run_id=self.run_id)):
+            sid = running.get(record.run_id)
+            if sid is None:
+                continue
+            if not record.is_terminal:
+                record = reap(self.tracking, record, heartbeat_seconds())
+            state = self.state[sid]
+            if record.status == RunStatus.COMPLETED:
+                state.status = "done"
+                state.outputs_run = record.run_id
+            elif record.is_terminal:
+                state.status = "failed"
+                state.error = (record.error or {}).get("message") or record.status
+
+    def _skip_downstream_of_failures(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for sid, state in self.state.items():
+                if state.status != "waiting":
+                    continue
+                bad = [d for d in self.deps[sid] if self.state[d].status in ("failed", "skipped")]
+                if bad:
+                    self._mark_skipped(sid, f"step {self.nodes[bad[0]]['name']!r} did not complete")
+                    changed = True
+
+    # ---- steps -------------------------------------------------------------------------
+    def _start(self, sid: str) -> None:
+        node = self.nodes[sid]
+        state = self.state[sid]
+        state.key = self._reuse_key(node)
+        prior = None
+        if self.selected and node["name"] not in self.selected:
+            prior = self._latest_success(node["name"])
+            if prior is None:
+                self._fail_without_run(
+                    sid,
+                    f"Step {node['name']!r} is not selected to run and "
+                    "has no earlier successful run to reuse; run the whole "
+                    "pipeline once first.",
+                )
+                return
+        elif node["allow_reuse"] and not self.regenerate:
+            prior = self._find_reusable(state.key)
+        if prior is not None:
+            self._reuse(sid, prior)
+            return
+        try:
+            run = self._submit(sid)
+        except Exception as exc:  # a bad step must fail the step, not the controller
+            self._fail_without_run(sid, f"Step {node['name']!r} could not start: {exc}")
+            return
+        state.status = "running"
+        state.run_id = run.id
+
+    def _properties(self, sid: str) -> dict[str, str]:
+        node = self.nodes[sid]
+        return {
+            "mlstudio.step_name": node["name"],
+            "mlstudio.step_id": sid,
+            "mlstudio.reuse_key": self.state[sid].key or "",
+        }
+
+    def _step_definition(self, sid: str) -> dict[str, Any]:
+        node = self.nodes[sid]
+        return {
+            "step": {
+                "id": sid,
+                "name": node["name"],
+                "kind": node["kind"],
+                "outputs": node["outputs"],
+            }
+        }
+
+    def _submit(self, sid: str) -> Any:
+        from jupyter_mlstudio.core._job_submission import submit_script
+        from jupyter_mlstudio.core.environment import Environment
+        from jupyter_mlstudio.core.script_run_config import ScriptRunConfig
+        from jupyter_mlstudio.pipeline.core._snapshots import materialize_snapshot
+
+        node = self.nodes[sid]
+        source = materialize_snapshot(self.ws, node["snapshot"], self.cache)
+        env = (
+            Environment._from_definition(node["environment"])
+            if node.get("environment")
+            else Environment("pipeline-step")
+        )
+        if node["kind"] == "python_script":
+            config = ScriptRunConfig(
+                source_directory=str(source),
+                script=node["script"],
+                arguments=[self._resolve(sid, a) for a in node["arguments"]],
+                compute_target=node["compute_target"],
+                environment=env,
+            )
+        else:
+            params = {k: self._resolve(sid, v) for k, v in node["parameters"].items()}
+            executed = f"outputs/{Path(node['notebook']).name}"
+            config = ScriptRunConfig(
+                source_directory=str(source),
+                command=[env.python_executable(), "-m", "jupyter_mlstudio.pipeline._notebook_job"],
+                arguments=[node["notebook"], executed, _NotebookParameters(params)],
+                compute_target=node["compute_target"],
+                environment=env,
+            )
+            if node.get("kernel_name"):
+                env.environment_variables["MLSTUDIO_KERNEL"] = node["kernel_name"]
+        return submit_script(
+            self.experiment,
+            config,
+            run_type=STEP_RUN_TYPE,
+            parent_run_id=self.run_id,
+            run_id=f"{self.run_id}_{sid}",
+            name=node["name"],
+            properties=self._properties(sid),
+            extra_definition=self._step_definition(sid),
+        )
+
+    def _resolve(self, sid: str, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            if "param" in value:
+                return self.values[value["param"]]
+            if "data" in value:
+                name = value["data"]
+                if name in self.nodes[sid]["outputs"]:
+                    return _DataOutput(name)
+                source = self.state[self.producer[name]].outputs_run
+                assert source is not None  # its producer is done
+                return _DataInput(name, source)
+            if "dataset" in value:
+                return _dataset_input(self.ws, value["dataset"])
+        return value
+
+    def _reuse_key(self, node: dict[str, Any]) -> str:
+        def for_key(value: Any) -> Any:
+            if isinstance(value, dict) and len(value) == 1:
+                if "param" in value:
+                    return ["param", self.values[value["param"]]]
+                if "data" in value:
+                    name = value["data"]
+                    if name in node["outputs"]:
+                        return ["output", name]
+                    return ["data", name, self.state[self.producer[name]].key]
+                if "dataset" in value:
+                    d = value["dataset"]
+                    return ["dataset", d.get("id") or d.get("definition"), d.get("mode")]
+            if isinstance(value, dict):
+                return {k: for_key(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [for_key(v) for v in value]
+            return value
+
+        content = {
+            k: for_key(v)
+            for k, v in node.items()
+            if k
+            in (
+                "kind",
+                "snapshot",
+                "script",
+                "notebook",
+                "arguments",
+                "parameters",
+                "environment",
+                "outputs",
+                "kernel_name",
+            )
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _find_reusable(self, key: str) -> Any:
+        found = self.tracking.search_runs(
+            RunsFilter(
+                run_types=(STEP_RUN_TYPE,),
+                statuses=(RunStatus.COMPLETED,),
+                properties={"mlstudio.reuse_key": key},
+            ),
+            limit=1,
+        )
+        return found[0] if found else None
+
+    def _latest_success(self, name: str) -> Any:
+        found = self.tracking.search_runs(
+            RunsFilter(
+                experiment_names=(self.experiment.name,),
+                run_types=(STEP_RUN_TYPE,),
+                statuses=(RunStatus.COMPLETED,),
+                properties={"mlstudio.step_name": name},
+            ),
+            limit=1,
+        )
+        return found[0] if found else None
+
+    def _reuse(self, sid: str, prior: Any) -> None:
+        outputs_run = prior.properties.get("mlstudio.outputs_run", prior.run_id)
+        original = prior.properties.get("azureml.reusedrunid", prior.run_id)
+        props = {
+            **self._properties(sid),
+            "azureml.reusedrunid": original,
+            "mlstudio.outputs_run": outputs_run,
+        }
+        run_id = f"{self.run_id}_{sid}"
+        self.tracking.create_run(
+            self.experiment.name,
+            run_id,
+            STEP_RUN_TYPE,
+            status=RunStatus.COMPLETED,
+            parent_run_id=self.run_id,
+            name=self.nodes[sid]["name"],
+            target="local",
+            definition=self._step_definition(sid),
+            properties=props,
+            started=True,
+        )
+        self.tracking.update_run(run_id, ended=True)
+        state = self.state[sid]
+        state.status, state.run_id, state.outputs_run = "done", run_id, outputs_run
+
+    def _fail_without_run(self, sid: str, message: str) -> None:
+        run_id = f"{self.run_id}_{sid}"
+        self.tracking.create_run(
+            self.experiment.name,
+            run_id,
+            STEP_RUN_TYPE,
+            status=RunStatus.FAILED,
+            parent_run_id=self.run_id,
+            name=self.nodes[sid]["name"],
+            target="local",
+            definition=self._step_definition(sid),
+            properties=self._properties(sid),
+        )
+        self.tracking.update_run(
+            run_id, ended=True, error={"code": "StepNotStarted", "message": message}
+        )
+        state = self.state[sid]
+        state.status, state.run_id, state.error = "failed", run_id, message
+
+    def _mark_skipped(self, sid: str, why: str) -> None:
+        run_id = f"{self.run_id}_{sid}"
+        message = f"Not run: {why}."
+        self.tracking.create_run(
+            self.experiment.name,
+            run_id,
+            STEP_RUN_TYPE,
+            status=RunStatus.CANCELED,
+            parent_run_id=self.run_id,
+            name=self.nodes[sid]["name"],
+            target="local",
+            definition=self._step_definition(sid),
+            properties=self._properties(sid),
+        )
+        self.tracking.update_run(run_id, ended=True, error={"code": "NotRun", "message": message})
+        state = self.state[sid]
+        state.status, state.run_id, state.error = "skipped", run_id, message
+
+    def _cancel_all(self) -> None:
+        from jupyter_mlstudio.core.run import Run
+
+        for sid, state in self.state.items():
+            if state.status == "running" and state.run_id:
+                try:
+                    Run.get(self.ws, state.run_id).cancel()
+                except Exception:  # it may have just ended; the cancel is best effort
+                    traceback.print_exc()
+            elif state.status == "waiting":
+                self._mark_skipped(sid, "the pipeline run was canceled")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(
+            s.status == "running" for s in self.state.values()
+        ):
+            self._poll()
+            time.sleep(_POLL_SECONDS)
+
+    # ---- the end -----------------------------------------------------------------------
+    def _finish_from_steps(self) -> None:
+        failed = [(sid, s) for sid, s in self.state.items() if s.status == "failed"]
+        if not failed:
+            self._finish(RunStatus.COMPLETED, None)
+            return
+        skipped = [
+            self.nodes[sid]["name"] for sid, s in self.state.items() if s.status == "skipped"
+        ]
+        first = self.nodes[failed[0][0]]["name"]
+        message = f"Step {first!r} failed: {failed[0][1].error}"
+        if len(failed) > 1:
+            message += f" (and {len(failed) - 1} more failed)"
+        if skipped:
+            message += f"; not run: {', '.join(skipped)}"
+        self._finish(
+            RunStatus.FAILED,
+            {
+                "code": "StepFailed",
+                "message": message,
+                "failedSteps": [self.nodes[s]["name"] for s, _ in failed],
+                "notRun": skipped,
+            },
+        )
+
+    def _finish(self, status: RunStatus, error: dict[str, Any] | None) -> None:
+        self.tracking.update_run(self.run_id, status=status, ended=True, error=error)
+
+
+def _dataset_input(workspace: Workspace, spec: dict[str, Any]) -> Any:
+    from jupyter_mlstudio.data.dataset_consumption_config import DatasetConsumptionConfig
+    from jupyter_mlstudio.data.file_dataset import FileDataset
+    from jupyter_mlstudio.data.tabular_dataset import TabularDataset
+
+    record = None
+    if spec.get("id"):
+        name, _, version = spec["id"].rpartition(":")
+        record = workspace._store.datasets.get(name, int(version))
+    cls = TabularDataset if spec["kind"] == "tabular" else FileDataset
+    dataset = cls(spec["definition"], workspace, record)
+    return DatasetConsumptionConfig(spec["name"], dataset, spec.get("mode", "direct"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = json.loads((argv if argv is not None else sys.argv[1:])[0])
+    controller = Controller(args["run_id"], args["workspace_config"])
+    signal.signal(signal.SIGTERM, lambda *_: controller.cancel.set())
+    signal.signal(signal.SIGINT, lambda *_: controller.cancel.set())
+    try:
+        controller.run()
+    except BaseException as exc:  # the pipeline run must never stay Running because we died
+        traceback.print_exc()
+        controller.tracking.update_run(
+            controller.run_id,
+            status=RunStatus.FAILED,
+            ended=True,
+            error={
+                "code": "ControllerError",
+                "message": f"The pipeline controller failed: {type(exc).__name__}: {exc}",
+            },
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
