@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.compute import ComputeTarget
     from jupyter_mlstudio.core.run import Run
     from jupyter_mlstudio.core.webservice import DeploymentConfiguration, Webservice
+    from jupyter_mlstudio.core.webservice.package import ModelPackage
     from jupyter_mlstudio.core.workspace import Workspace
     from jupyter_mlstudio.store import ModelRecord
     from jupyter_mlstudio.store.endpoints import AuditEvent
@@ -425,6 +426,24 @@ class Model:
             deployment_target,
             overwrite,
             show_output,
+        )
+
+    @staticmethod
+    def package(
+        workspace: Workspace,
+        models: Sequence[Model],
+        inference_config: InferenceConfig | None = None,
+        generate_dockerfile: bool = False,
+        image_name: str | None = None,
+        image_label: str | None = None,
+        **kwargs: Any,
+    ) -> ModelPackage:
+        """Write a Docker build context (Dockerfile, entry script, model files, pinned
+        requirements) to build with ``docker build`` elsewhere; returns its ModelPackage."""
+        from jupyter_mlstudio.core.webservice.package import package
+
+        return package(
+            workspace, models, inference_config, generate_dockerfile, image_name, image_label
         )
 
     def serialize(self) -> dict[str, Any]:
