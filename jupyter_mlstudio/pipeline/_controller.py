@@ -128,6 +128,7 @@ class Controller:
         self.tracking.update_run(
             self.run_id, status=RunStatus.RUNNING, started=True, process=this_process()
         )
+        self._adopt_existing_steps()
         try:
             while True:
                 if self._beat() or self.cancel.is_set():
@@ -154,6 +155,30 @@ class Controller:
             self._finish_from_steps()
         finally:
             shutil.rmtree(self.cache, ignore_errors=True)
+
+    def _adopt_existing_steps(self) -> None:
+        """A controller started again for this run (see ``resume_pipeline_runs``) keeps
+        what its predecessor did: finished steps stay finished, running ones are watched."""
+        by_step = {
+            r.properties.get("mlstudio.step_id"): r
+            for r in self.tracking.search_runs(RunsFilter(parent_run_id=self.run_id))
+        }
+        for sid in self.order:
+            record = by_step.get(sid)
+            if record is None:
+                continue
+            state = self.state[sid]
+            state.run_id = record.run_id
+            state.key = record.properties.get("mlstudio.reuse_key")
+            if record.status == RunStatus.COMPLETED:
+                state.status = "done"
+                state.outputs_run = record.properties.get("mlstudio.outputs_run", record.run_id)
+            elif record.status == RunStatus.CANCELED:
+                state.status, state.error = "skipped", (record.error or {}).get("message")
+            elif record.is_terminal:
+                state.status, state.error = "failed", (record.error or {}).get("message")
+            else:
+                state.status = "running"
 
     def _beat(self) -> bool:
         now = time.monotonic()
@@ -469,6 +494,38 @@ class Controller:
 
     def _finish(self, status: RunStatus, error: dict[str, Any] | None) -> None:
         self.tracking.update_run(self.run_id, status=status, ended=True, error=error)
+
+
+def resume_pipeline_runs(workspace: Workspace) -> list[str]:
+    """Start a new controller for every unfinished pipeline run whose controller is gone
+    (after a restart of the machine or the Jupyter server); returns their run ids. Steps
+    already finished stay finished. The server extension calls this at start-up."""
+    from jupyter_mlstudio.core._run_logger import heartbeat_seconds
+    from jupyter_mlstudio.execution.launcher import launch_module
+    from jupyter_mlstudio.execution.liveness import why_dead
+    from jupyter_mlstudio.pipeline.core._submission import PIPELINE_RUN_TYPE
+
+    resumed = []
+    tracking = workspace._store.tracking
+    unfinished = [
+        s for s in RunStatus if s not in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED)
+    ]
+    for record in tracking.search_runs(
+        RunsFilter(run_types=(PIPELINE_RUN_TYPE,), statuses=tuple(unfinished))
+    ):
+        if record.pid is None or why_dead(record, heartbeat_seconds()) is None:
+            continue  # its controller is alive (or about to start)
+        argument = json.dumps(
+            {"run_id": record.run_id, "workspace_config": str(workspace._config_path)}
+        )
+        pid, started = launch_module(
+            "jupyter_mlstudio.pipeline._controller", argument, record.run_id
+        )
+        import socket
+
+        tracking.update_run(record.run_id, process=(pid, socket.gethostname(), started or 0.0))
+        resumed.append(record.run_id)
+    return resumed
 
 
 def _dataset_input(workspace: Workspace, spec: dict[str, Any]) -> Any:

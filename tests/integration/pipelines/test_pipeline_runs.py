@@ -242,3 +242,39 @@ def test_partial_runs_reuse_upstream_outputs(local_ws, code):
     lonely = fresh.submit(pipeline.only_steps(["Train"]))
     with pytest.raises(ActivityFailedException, match="no earlier successful run"):
         lonely.wait_for_completion(show_output=False)
+
+
+def test_a_pipeline_whose_controller_dies_is_resumed_keeping_finished_steps(local_ws, code):
+    import os
+    import signal
+    import time
+
+    from jupyter_mlstudio.pipeline._controller import resume_pipeline_runs
+
+    first = PythonScriptStep(
+        name="First",
+        script_name="timed.py",
+        source_directory=str(code),
+        arguments=["0"],
+        allow_reuse=False,
+    )
+    second = PythonScriptStep(
+        name="Second",
+        script_name="timed.py",
+        source_directory=str(code),
+        arguments=["3"],
+        allow_reuse=False,
+    )
+    second.run_after(first)
+    run = Experiment(local_ws, "resume").submit(Pipeline(local_ws, [second]))
+    deadline = time.monotonic() + 60
+    while not any(s.step_name == "Second" for s in run.get_steps()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    first_id = run.find_step_run("First")[0].id
+    os.kill(run._refresh().pid, signal.SIGKILL)  # the controller dies; its step goes on
+    time.sleep(0.2)
+    assert resume_pipeline_runs(local_ws) == [run.id]
+    assert run.wait_for_completion(show_output=False) == "Completed"
+    assert run.find_step_run("First")[0].id == first_id  # not run again
+    assert len(run.get_steps()) == 2
