@@ -1,9 +1,14 @@
-"""uvicorn's httptools protocol with TCP_NODELAY set on every accepted socket.
+"""uvicorn's httptools protocol with TCP_NODELAY on, and a gentler shutdown for swaps.
 
 Workers get their listening socket from the supervisor. Plain asyncio only sets TCP_NODELAY
 on sockets it knows to be TCP, and a socket rebuilt from a file descriptor can look like
 another family (uvicorn's ``fd=`` builds it as AF_UNIX), so Nagle's algorithm stays on and
 small answers wait for the client's delayed ACK: about 40 ms a request. Set it here, always.
+
+When a worker stops because a newer one took over, uvicorn would close idle kept-alive
+connections at once; a request the client sent in that instant then meets a reset. Here an
+idle connection stays open for ``DRAIN_IDLE_SECONDS``: a request arriving meanwhile is
+answered with ``Connection: close``, and only a connection still idle after that is closed.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import socket
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["NoDelayHttpToolsProtocol", "set_nodelay"]
+__all__ = ["DRAIN_IDLE_SECONDS", "NoDelayHttpToolsProtocol", "set_nodelay"]
+
+DRAIN_IDLE_SECONDS = 2.0
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> bool:
@@ -30,6 +37,28 @@ def set_nodelay(transport: asyncio.BaseTransport) -> bool:
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    _draining = False
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.nodelay = set_nodelay(transport)
         super().connection_made(transport)
+
+    def shutdown(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:
+            self._draining = True
+            asyncio.get_running_loop().call_later(DRAIN_IDLE_SECONDS, self._close_if_idle)
+        else:
+            self.cycle.keep_alive = False
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False  # answer it, then close
+
+    def _close_if_idle(self) -> None:
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+        else:
+            self.cycle.keep_alive = False

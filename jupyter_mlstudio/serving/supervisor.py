@@ -8,6 +8,10 @@ stop (SIGTERM: they stop accepting, finish what they hold, close idle connection
 connection is refused meanwhile, because the socket never closes. If the new workers fail,
 they are stopped and the old ones keep serving.
 
+With several deployments (blue/green) each deployment's workers listen on a private
+loopback socket instead, and router processes (``router.py``) serve the public socket,
+sharing requests out as ``routes.json`` says.
+
 It reports through ``state.json`` (state, generation, error), restarts a worker that dies,
 and on SIGTERM stops its workers and exits.
 """
@@ -33,10 +37,11 @@ _TICK = 0.1
 
 @dataclass
 class Worker:
-    deployment: str
+    deployment: str  # "" for a router
     generation: int
     proc: subprocess.Popen[bytes]
     status_fd: int
+    listen: socket.socket
     ready: bool = False
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -47,6 +52,8 @@ class Supervisor:
         self.spec = EndpointSpec.load(runtime_dir)
         self.sock: socket.socket | None = None
         self.workers: list[Worker] = []
+        # Private sockets of each generation's deployments (blue/green), closed on retirement.
+        self.private: dict[int, list[socket.socket]] = {}
         self.stop_requested = False
         self.update_requested = False
         self.state: dict[str, Any] = {}
@@ -94,25 +101,21 @@ class Supervisor:
         self.sock = sock
         return True
 
-    def spawn(self, dep: DeploymentSpec, generation: int) -> Worker:
-        assert self.sock is not None
+    def spawn(self, dep: DeploymentSpec | None, generation: int, listen: socket.socket) -> Worker:
+        """A scoring worker for ``dep`` (or a router when ``dep`` is None) on ``listen``."""
         r, w = os.pipe()
+        if dep is None:
+            args = ["jupyter_mlstudio.serving.router", self.runtime_dir]
+        else:
+            args = ["jupyter_mlstudio.serving.worker", self.runtime_dir, dep.name]
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_mlstudio.serving.worker",
-                self.runtime_dir,
-                dep.name,
-                str(self.sock.fileno()),
-                str(w),
-            ],
-            pass_fds=(self.sock.fileno(), w),
+            [sys.executable, "-m", *args, str(listen.fileno()), str(w)],
+            pass_fds=(listen.fileno(), w),
             stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         os.close(w)
-        return Worker(dep.name, generation, proc, r)
+        return Worker(dep.name if dep else "", generation, proc, r, listen)
 
     def wait_ready(self, workers: list[Worker], timeout: float) -> str | None:
         """Wait until each worker reports; the first failure's text, or None if all are up."""
@@ -151,17 +154,57 @@ class Supervisor:
         return failure
 
     def start_generation(self) -> str | None:
+        assert self.sock is not None
+        generation = self.spec.generation
+        routed = len(self.spec.deployments) > 1
+        private: dict[str, socket.socket] = {}
+        if routed:
+            for dep in self.spec.deployments:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.bind(("127.0.0.1", 0))
+                sock.listen(2048)
+                sock.set_inheritable(True)
+                private[dep.name] = sock
         new = [
-            self.spawn(dep, self.spec.generation)
+            self.spawn(dep, generation, private.get(dep.name, self.sock))
             for dep in self.spec.deployments
             for _ in range(max(1, dep.workers))
         ]
         failure = self.wait_ready(new, self.spec.init_timeout)
+        routes_file = self.spec.state_file.with_name("routes.json")
+        old_routes = routes_file.read_bytes() if routes_file.exists() else None
+        if failure is None and routed:
+            write_json_atomic(
+                self.spec.state_file.with_name("routes.json"),
+                {
+                    "generation": generation,
+                    "routes": {
+                        d.name: {"port": private[d.name].getsockname()[1], "traffic": d.traffic}
+                        for d in self.spec.deployments
+                    },
+                },
+            )
+            routers = [self.spawn(None, generation, self.sock)]
+            new += routers
+            failure = self.wait_ready(routers, 60.0)
         if failure is not None:
             self.stop_workers(new, grace=2.0)
+            for sock in private.values():
+                sock.close()
+            if routed and old_routes is not None:
+                routes_file.write_bytes(old_routes)  # the old routers keep their old ports
             return failure
+        self.private[generation] = list(private.values())
         self.workers.extend(new)
         return None
+
+    def retire(self, workers: list[Worker]) -> None:
+        self.stop_workers(workers)
+        self.workers = [w for w in self.workers if w not in workers]
+        for generation in {w.generation for w in workers}:
+            if not any(w.generation == generation for w in self.workers):
+                for sock in self.private.pop(generation, []):
+                    sock.close()
 
     @staticmethod
     def stop_workers(workers: list[Worker], grace: float = _STOP_GRACE_SECONDS) -> None:
@@ -198,8 +241,7 @@ class Supervisor:
             )
             return
         # The new workers accept from the same socket already; now retire the old ones.
-        self.stop_workers(old_workers)
-        self.workers = [w for w in self.workers if w not in old_workers]
+        self.retire(old_workers)
         self.say(f"generation {self.spec.generation} serving")
         self.report("Healthy")
 
@@ -212,8 +254,8 @@ class Supervisor:
             self.workers.remove(w)
             self.say(f"worker {w.proc.pid} ({w.deployment}) exited with {code}; restarting it")
             self.report("Unhealthy", error={"message": f"a worker exited with code {code}"})
-            dep = self.spec.deployment(w.deployment)
-            fresh = self.spawn(dep, self.spec.generation)
+            dep = self.spec.deployment(w.deployment) if w.deployment else None
+            fresh = self.spawn(dep, w.generation, w.listen)
             failure = self.wait_ready([fresh], self.spec.init_timeout)
             if failure is None:
                 self.workers.append(fresh)

@@ -10,6 +10,7 @@ import getpass
 import socket
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlstudio.core.webservice import _files
@@ -201,39 +202,62 @@ def start(ws: Workspace, record: EndpointRecord, spec: EndpointSpec) -> Endpoint
     )
 
 
-def update(
-    service: Webservice,
-    models: Sequence[Any] | None,
-    inference_config: InferenceConfig | None,
-    timeout: float,
-) -> None:
-    """Serve new models or a new scoring script with no failed request: a new generation of
-    workers starts on the same socket and the old one stops only once it is up."""
+@dataclass
+class Planned:
+    """One deployment of the next generation."""
+
+    name: str
+    models: list[Model]
+    inference: dict[str, Any]
+    traffic: int
+
+
+def current_plan(ws: Workspace, record: EndpointRecord) -> list[Planned]:
+    from jupyter_mlstudio.core.model import Model
+
+    return [
+        Planned(
+            d.name,
+            [Model(ws, n, version=v) for n, v in d.models],
+            dict(d.config.get("inference") or record.config.get("inference") or {}),
+            d.traffic,
+        )
+        for d in record.deployments
+    ]
+
+
+def check_traffic(plan: Sequence[Planned]) -> None:
+    total = sum(p.traffic for p in plan)
+    bad = [p.name for p in plan if not 0 <= p.traffic <= 100]
+    if bad or total != 100:
+        shares = ", ".join(f"{p.name}={p.traffic}" for p in plan)
+        raise ValidationError(
+            f"Traffic shares must be whole percents that add up to 100, not {shares}.",
+            hint="e.g. set_traffic({'blue': 90, 'green': 10}).",
+        )
+
+
+def roll(service: Webservice, plan: Sequence[Planned], timeout: float) -> None:
+    """Serve ``plan`` as a new generation with no failed request: its workers start beside
+    the running ones (same socket, or private ones behind a router) and the old generation
+    stops only once all of the new one is up."""
+    check_traffic(plan)
     ws = service.workspace
     store = ws._store.endpoints
     record = store.get_endpoint(service.name)
     folder = _files.runtime_dir(ws, service.name)
     spec = EndpointSpec.load(folder)
-    current = record.deployments[0] if record.deployments else None
-    inference = (
-        inference_config.to_dict()
-        if inference_config is not None
-        else dict(record.config.get("inference") or {})
-    )
-    if models is not None:
-        resolved = resolve_models(ws, models)
-    else:
-        from jupyter_mlstudio.core.model import Model
-
-        resolved = [Model(ws, n, version=v) for n, v in (current.models if current else [])]
     config = DeploymentConfiguration.from_dict(record.config["deployment"])
     generation = spec.generation + 1
-    dep = _files.prepare_deployment(
-        folder, generation, DEFAULT_DEPLOYMENT, resolved, inference, config.worker_count()
-    )
+    deps = [
+        _files.prepare_deployment(
+            folder, generation, p.name, p.models, p.inference, config.worker_count(), p.traffic
+        )
+        for p in plan
+    ]
     old = spec.to_dict()
     spec.generation = generation
-    spec.deployments = [dep]
+    spec.deployments = deps
     spec.save()
     if not request_update(record.pid or 0, record.pid_started_at):
         EndpointSpec.from_dict(old).save()
@@ -269,20 +293,159 @@ def update(
         service.name,
         [
             DeploymentRecord(
-                DEFAULT_DEPLOYMENT,
-                100,
+                p.name,
+                p.traffic,
                 generation,
-                {"inference": inference},
-                tuple((m.name, m.version) for m in resolved),
+                {"inference": p.inference},
+                tuple((m.name, m.version) for m in p.models),
             )
+            for p in plan
         ],
         actor=actor(),
     )
+    inference = plan[0].inference if len(plan) == 1 else record.config.get("inference")
     store.update_endpoint(
         service.name,
         config={**record.config, "inference": inference},
         state="Healthy",
         error=None,
+    )
+
+
+def update(
+    service: Webservice,
+    models: Sequence[Any] | None,
+    inference_config: InferenceConfig | None,
+    timeout: float,
+    deployment: str | None = None,
+) -> None:
+    """New models and/or scoring script for one deployment (the only one by default)."""
+    ws = service.workspace
+    record = ws._store.endpoints.get_endpoint(service.name)
+    plan = current_plan(ws, record)
+    if deployment is None:
+        if len(plan) != 1:
+            raise ValidationError(
+                f"Web service {service.name!r} has the deployments {[p.name for p in plan]}; "
+                "say which to update.",
+                hint="service.update(..., deployment_name='green').",
+            )
+        target = plan[0]
+    else:
+        target = _find(plan, deployment, service.name)
+    if models is not None:
+        target.models = resolve_models(ws, models)
+    if inference_config is not None:
+        target.inference = inference_config.to_dict()
+    roll(service, plan, timeout)
+
+
+def add_deployment(
+    service: Webservice,
+    name: str,
+    models: Sequence[Any],
+    inference_config: InferenceConfig | None,
+    traffic: int,
+    timeout: float,
+) -> None:
+    from jupyter_mlstudio.core._names import check_name
+
+    check_name("deployment", name)
+    ws = service.workspace
+    record = ws._store.endpoints.get_endpoint(service.name)
+    plan = current_plan(ws, record)
+    if any(p.name == name for p in plan):
+        raise ConflictError(
+            f"Web service {service.name!r} has a deployment {name!r} already.",
+            hint="Choose another name, or update that deployment.",
+            name=name,
+        )
+    inference = (
+        inference_config.to_dict() if inference_config is not None else dict(plan[0].inference)
+    )
+    # The newcomer's share comes out of the others', in proportion.
+    rest = 100 - traffic
+    scaled = [p.traffic * rest // 100 for p in plan]
+    scaled[0] += rest - sum(scaled)
+    for p, share in zip(plan, scaled, strict=True):
+        p.traffic = share
+    plan.append(Planned(name, resolve_models(ws, models), inference, traffic))
+    roll(service, plan, timeout)
+
+
+def delete_deployment(service: Webservice, name: str, timeout: float) -> None:
+    ws = service.workspace
+    record = ws._store.endpoints.get_endpoint(service.name)
+    plan = current_plan(ws, record)
+    gone = _find(plan, name, service.name)
+    if len(plan) == 1:
+        raise ValidationError(
+            f"{name!r} is the last deployment of {service.name!r}.",
+            hint="Delete the web service itself with service.delete().",
+        )
+    plan.remove(gone)
+    if gone.traffic:
+        if sum(p.traffic for p in plan) == 0:
+            plan[0].traffic = 100
+        else:
+            raise ValidationError(
+                f"Deployment {name!r} still takes {gone.traffic}% of the traffic.",
+                hint=f"Move its traffic first: service.set_traffic({{...: 100, {name!r}: 0}}).",
+            )
+    roll(service, plan, timeout)
+
+
+def set_traffic(service: Webservice, shares: dict[str, int]) -> None:
+    """Change the split at once, with no restart: the routers re-read routes.json."""
+    from jupyter_mlstudio.serving.spec import read_json, write_json_atomic
+
+    ws = service.workspace
+    store = ws._store.endpoints
+    record = store.get_endpoint(service.name)
+    plan = current_plan(ws, record)
+    unknown = sorted(set(shares) - {p.name for p in plan})
+    if unknown:
+        raise ValidationError(
+            f"Web service {service.name!r} has no deployment(s) {unknown}.",
+            hint=f"Its deployments are {[p.name for p in plan]}.",
+        )
+    for p in plan:
+        p.traffic = int(shares.get(p.name, 0))
+    check_traffic(plan)
+    folder = _files.runtime_dir(ws, service.name)
+    if len(plan) > 1:
+        routes = read_json(folder / "routes.json")
+        for p in plan:
+            routes["routes"][p.name]["traffic"] = p.traffic
+        write_json_atomic(folder / "routes.json", routes)
+    spec = EndpointSpec.load(folder)
+    for dep in spec.deployments:
+        dep.traffic = int(shares.get(dep.name, 0))
+    spec.save()
+    store.set_deployments(
+        service.name,
+        [
+            DeploymentRecord(
+                d.name,
+                int(shares.get(d.name, 0)),
+                d.generation,
+                d.config,
+                d.models,
+            )
+            for d in record.deployments
+        ],
+        actor=actor(),
+    )
+    store.audit("traffic", actor=actor(), endpoint_name=service.name, details=dict(shares))
+
+
+def _find(plan: Sequence[Planned], name: str, endpoint: str) -> Planned:
+    for p in plan:
+        if p.name == name:
+            return p
+    raise ValidationError(
+        f"Web service {endpoint!r} has no deployment {name!r}.",
+        hint=f"Its deployments are {[p.name for p in plan]}.",
     )
 
 

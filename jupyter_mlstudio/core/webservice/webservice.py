@@ -284,7 +284,55 @@ class Webservice:
         if auth_enabled is not None:
             self._write_keys_file()
         if models is not None or inference_config is not None:
-            _deploy.update(self, models, inference_config, timeout_sec)
+            _deploy.update(
+                self, models, inference_config, timeout_sec, kwargs.get("deployment_name")
+            )
+        self.update_deployment_state()
+
+    # ---- blue/green (beyond v1, as Azure ML's managed online endpoints) ------------------
+    @property
+    def deployments(self) -> dict[str, dict[str, Any]]:
+        """The endpoint's deployments: name -> {"traffic": percent, "models": [ids]}."""
+        record = _get(self.workspace, self.name)
+        return {
+            d.name: {"traffic": d.traffic, "models": [f"{n}:{v}" for n, v in d.models]}
+            for d in record.deployments
+        }
+
+    @property
+    def traffic(self) -> dict[str, int]:
+        """Percent of requests each deployment answers."""
+        return {name: d["traffic"] for name, d in self.deployments.items()}
+
+    def add_deployment(
+        self,
+        name: str,
+        models: Sequence[Model],
+        inference_config: InferenceConfig | None = None,
+        traffic: int = 0,
+        timeout_sec: float = 600.0,
+    ) -> None:
+        """Start a second deployment (say 'green') beside the running one, with ``traffic``
+        percent of the requests (0 by default: reachable only with the
+        ``azureml-model-deployment`` header until ``set_traffic``). The running deployment
+        (named 'default' for a v1 deploy) keeps serving throughout."""
+        from jupyter_mlstudio.core.webservice import _deploy
+
+        _deploy.add_deployment(self, name, models, inference_config, int(traffic), timeout_sec)
+        self.update_deployment_state()
+
+    def set_traffic(self, shares: Mapping[str, int]) -> None:
+        """Split requests between deployments in whole percents adding up to 100, e.g.
+        ``{"default": 90, "green": 10}``; takes effect on the next request, no restart."""
+        from jupyter_mlstudio.core.webservice import _deploy
+
+        _deploy.set_traffic(self, {k: int(v) for k, v in shares.items()})
+
+    def delete_deployment(self, name: str, timeout_sec: float = 600.0) -> None:
+        """Stop one deployment (it must have 0% of the traffic, unless all others do)."""
+        from jupyter_mlstudio.core.webservice import _deploy
+
+        _deploy.delete_deployment(self, name, timeout_sec)
         self.update_deployment_state()
 
     def delete(self) -> None:
