@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= demo-workspace
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install lab test lint bench postgres clean
+.PHONY: install lab test lint bench postgres chromium clean
 
 # The virtualenv, with the package (editable) and what tests and lint need.
 $(STAMP): pyproject.toml
@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(PIP) install -e '.[test,dev,lab]'
 	touch $@
 
-install: $(STAMP)
+# The studio's labextension: rebuilt when its sources change (the editable install copies it
+# into the venv's share/jupyter, so reinstall without dependencies after a build).
+LABEXT := jupyter_mlstudio/labextension/package.json
+$(LABEXT): $(STAMP) $(wildcard labextension/src/*) $(wildcard labextension/style/*) labextension/package.json
+	cd labextension && PATH=$(abspath $(BIN)):$$PATH jlpm install && PATH=$(abspath $(BIN)):$$PATH jlpm build
+	$(PIP) install --no-deps -e .
+	touch $@
+
+install: $(STAMP) $(LABEXT)
 
 # PostgreSQL server binaries for the store tests (the tests start and stop their own server).
 # Debian's package would create and start a cluster of its own: ask it not to.
@@ -29,7 +37,14 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "PostgreSQL is not installed: run 'sudo apt-get install -y postgresql'" >&2; exit 1; fi
 
-test: install postgres
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi
+
+test: install postgres chromium
 	$(BIN)/python -m pytest -q
 
 lint: install

@@ -46,7 +46,7 @@ export function MetricChart({ title, series, height = 220, onZoom }: Props): JSX
   // Build the chart when the set of series changes; later data only calls setData.
   useEffect(() => {
     const el = box.current;
-    if (!el) {
+    if (!el || series.length === 0) {
       return;
     }
     const axis = themeColor('--jp-ui-font-color2', '#666');
@@ -105,7 +105,9 @@ export function MetricChart({ title, series, height = 220, onZoom }: Props): JSX
   }, [shape, title, height]);
 
   useEffect(() => {
-    plot.current?.setData(align(series));
+    if (series.length) {
+      plot.current?.setData(align(series));
+    }
   }, [series]);
 
   return <div className="mls-Chart" ref={box} data-title={title} />;

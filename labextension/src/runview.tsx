@@ -206,7 +206,7 @@ function RunView(props: {
         again();
       } else if (event.type === 'metrics' && event.runId === runId) {
         setRun(old => {
-          if (old && !old.metricKeys.some(m => m.key === event.key)) {
+          if (old && !old.metricKeys.some(m => m.key === event.key && m.count > 1)) {
             again();
           }
           return old;

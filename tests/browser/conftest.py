@@ -1,0 +1,165 @@
+"""A real `jupyter lab` on 127.0.0.1 over a workspace made with the SDK, and Debian's headless
+chromium driven by Playwright. Screenshots go to build/screenshots/ (look at them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    def __init__(self, url: str, token: str, root: Path, workspace: Any) -> None:
+        self.url, self.token, self.root, self.workspace = url, token, root, workspace
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    from jupyter_mlstudio.core import Dataset, Experiment, Workspace
+
+    root = tmp_path_factory.mktemp("lab_root")
+    home = tmp_path_factory.mktemp("lab_home")
+    os.environ["MLSTUDIO_HOME"] = str(home)
+    ws = Workspace.create(name="browser_ws", path=root, show_output=False)
+    data = root / "data"
+    data.mkdir()
+    (data / "iris.csv").write_text(
+        "sepal,petal,kind\n" + "".join(f"{i * 0.1:.1f},{i % 7},k{i % 3}\n" for i in range(120))
+    )
+    store = ws.get_default_datastore()
+    store.upload(str(data), target_path="iris", overwrite=True, show_progress=False)
+    Dataset.Tabular.from_delimited_files((store, "iris/*.csv")).register(ws, "iris")
+    for exp, lr in (("baseline", 0.1), ("tuned", 0.01)):
+        run = Experiment(ws, exp).start_logging()
+        run.log_params({"lr": str(lr), "layers": "2"})
+        for step in range(50):
+            run.log("loss", (1.0 + lr * 10) / (step + 1), step=step)
+        run.log("accuracy", 0.8 + lr)
+        if exp == "baseline":
+            (root / "m.pkl").write_bytes(b"model")
+            run.upload_file("outputs/model.pkl", str(root / "m.pkl"))
+        run.complete()
+        if exp == "baseline":
+            run.register_model("iris_model", "outputs/model.pkl", tags={"stage": "dev"})
+
+    tmp = tmp_path_factory.mktemp("lab_state")
+    settings = tmp / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    # The news toast would cover the bottom-right corner (FRONTEND.md pitfall 6).
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "MLSTUDIO_EVENTS_SECONDS": "0.5", "JUPYTER_PLATFORM_DIRS": "1"}
+    log = open(tmp / "lab.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.workspaces_dir={tmp / 'ws'}",
+            f"--LabApp.user_settings_dir={tmp / 'settings'}",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((tmp / "lab.log").read_text()) from None
+                time.sleep(0.2)
+        yield Lab(url, token, root, ws)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{lab.url}/lab?token={lab.token}")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+    yield page
+    context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_sidebar(page: Any) -> None:
+    page.wait_for_selector('.jp-SideBar .lm-TabBar-tab[data-id="mlstudio-sidebar"]')
+    # A command, not a click on the tab: a click would close the panel if it was open.
+    page.evaluate("window.jupyterapp.commands.execute('mlstudio:open-sidebar')")
+    page.wait_for_selector(".mls-Sidebar-body")
+
+
+def set_theme(page: Any, theme: str) -> None:
+    page.evaluate(
+        f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})"
+    )
+    page.wait_for_function(f"document.body.dataset.jpThemeName === '{theme}'", timeout=20_000)

@@ -1,0 +1,102 @@
+"""The studio in a real JupyterLab: panels show what the SDK made, a run view follows a live
+run, two runs are compared; screenshots in light and dark themes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.browser.conftest import open_sidebar, set_theme, shot
+
+
+def test_sidebar_shows_assets_light_and_dark(page, lab):
+    open_sidebar(page)
+    page.wait_for_selector('.mls-List-datasets .mls-ListRow[data-name="iris"]')
+    page.wait_for_selector('.mls-List-models .mls-ListRow[data-name="iris_model"]')
+    page.wait_for_selector('.mls-List-compute .mls-ListRow[data-name="local"]')
+    rows = page.locator(".mls-RunRow")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    assert page.locator(".mls-RunRow .mls-Status-Completed").count() == 2
+    page.fill(".mls-Runs .mls-Filter", "tuned")
+    page.wait_for_function("document.querySelectorAll('.mls-RunRow').length === 1")
+    page.fill(".mls-Runs .mls-Filter", "")
+    shot(page, "sidebar-light")
+    set_theme(page, "JupyterLab Dark")
+    shot(page, "sidebar-dark")
+    set_theme(page, "JupyterLab Light")
+
+
+def test_run_view_follows_a_live_run(page, lab):
+    from jupyter_mlstudio.core import Experiment
+
+    run = Experiment(lab.workspace, "live").start_logging()
+    run.log("loss", 1.0, step=0)
+    run.flush()
+    log = lab.root / "live.log"
+    log.write_text("epoch 0\n")
+    run.upload_file("logs/std_log.txt", str(log))
+    open_sidebar(page)
+    row = page.locator(f'.mls-RunRow[data-run-id="{run.id}"]')
+    row.wait_for(timeout=20_000)
+    assert row.locator(".mls-Status").inner_text() == "Running"
+    row.locator(".mls-RunName").click()
+    view = page.locator(f'.mls-RunView[data-run-id="{run.id}"]')
+    view.wait_for()
+    view.locator(".mls-LogText", has_text="epoch 0").wait_for()
+
+    stop = threading.Event()
+
+    def _train() -> None:  # a "training loop" in the background while the browser watches
+        lines = ["epoch 0\n"]
+        for step in range(1, 40):
+            if stop.is_set():
+                return
+            run.log("loss", 1.0 / (step + 1), step=step)
+            run.flush()
+            if step % 10 == 0:
+                lines.append(f"epoch {step}\n")
+                log.write_text("".join(lines))
+                run.upload_file("logs/std_log.txt", str(log))
+            time.sleep(0.05)
+
+    trainer = threading.Thread(target=_train)
+    trainer.start()
+    try:
+        time.sleep(3)
+        shot(page, "debug")
+        view.locator('.mls-ChartBox[data-metric="loss"] canvas').first.wait_for(timeout=20_000)
+        view.locator(".mls-LogText", has_text="epoch 30").wait_for(timeout=20_000)
+        shot(page, "run-live-light")
+    finally:
+        trainer.join()
+    run.complete()
+    page.wait_for_selector(
+        f'.mls-RunView[data-run-id="{run.id}"][data-status="Completed"]', timeout=20_000
+    )
+    page.wait_for_selector(
+        f'.mls-RunRow[data-run-id="{run.id}"] .mls-Status-Completed', timeout=20_000
+    )
+    info = view.locator('.mls-ChartBox[data-metric="loss"] .mls-ChartInfo').inner_text()
+    assert info.startswith("40 points") or "points" in info
+    set_theme(page, "JupyterLab Dark")
+    shot(page, "run-completed-dark")
+    set_theme(page, "JupyterLab Light")
+
+
+def test_compare_two_runs_and_open_dataset(page, lab):
+    open_sidebar(page)
+    for exp in ("baseline", "tuned"):
+        page.locator(".mls-RunRow", has_text=exp).locator(".mls-RunPick").check()
+    page.click(".mls-CompareButton")
+    compare = page.locator(".mls-CompareView")
+    compare.locator('.mls-ChartBox[data-metric="loss"] canvas').first.wait_for()
+    differs = compare.locator(".mls-Diff tr.mls-mod-differs th")
+    differs.first.wait_for()
+    assert "lr" in differs.all_inner_texts()
+    shot(page, "compare-light")
+    page.click('.mls-List-datasets .mls-ListRow[data-name="iris"]')
+    dataset = page.locator(".mls-DatasetView")
+    dataset.locator(".mls-Preview tbody tr").first.wait_for()
+    assert dataset.locator(".mls-Histogram").count() >= 1
+    shot(page, "dataset-light")
