@@ -45,7 +45,7 @@ from jupyter_mlstudio.train.hyperdrive.policy import NoTerminationPolicy, policy
 from jupyter_mlstudio.train.hyperdrive.runconfig import DEFINITION_KEY
 
 LOG_NAME = "logs/std_log.txt"
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 STOP_WAIT_SECONDS = 30.0  # how long trials get to end after they are told to stop
 FAILURES_BEFORE_GIVING_UP = 3  # failed trials, none completed: the script is broken
 
