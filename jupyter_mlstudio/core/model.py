@@ -428,6 +428,43 @@ class Model:
             show_output,
         )
 
+    def batch_score(
+        self,
+        dataset: Any,
+        output_datastore: Any = None,
+        inference_config: InferenceConfig | None = None,
+        output_name: str | None = None,
+        mini_batch_size: int = 1000,
+        contract: str = "json",
+        show_progress: bool = True,
+        models: Sequence[Model] | None = None,
+    ) -> Any:
+        """Score a registered tabular or file ``dataset`` in mini-batches with
+        ``inference_config``'s score.py (in a child process, with a progress bar) and register
+        the predictions as a new version of the tabular dataset ``output_name`` on
+        ``output_datastore``. Call again after a failure to resume where it stopped.
+
+        ``contract='json'`` calls ``run('{"data": rows}')`` as an endpoint would;
+        ``contract='mini_batch'`` calls ``run(DataFrame)`` or ``run([file paths])``.
+        """
+        from jupyter_mlstudio.core.webservice.batch import batch_score
+
+        if inference_config is None:
+            raise ValidationError(
+                "batch_score needs an inference_config with the scoring script.",
+                hint="InferenceConfig(entry_script='score.py', source_directory='.').",
+            )
+        return batch_score(
+            [self, *(models or [])],
+            dataset,
+            inference_config,
+            output_datastore,
+            output_name,
+            mini_batch_size,
+            contract,
+            show_progress,
+        )
+
     @staticmethod
     def package(
         workspace: Workspace,
