@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.run import Run
     from jupyter_mlstudio.core.script_run_config import ScriptRunConfig
     from jupyter_mlstudio.core.workspace import Workspace
+    from jupyter_mlstudio.execution.spec import JobSpec
 
 SCRIPT_RUN_TYPE = "azureml.scriptrun"
 
@@ -96,9 +97,14 @@ def submit_script(
     name: str | None = None,
     properties: Mapping[str, str] | None = None,
     extra_definition: Mapping[str, Any] | None = None,
+    launcher: Callable[[JobSpec], tuple[int, float | None]] | None = None,
     **kwargs: Any,
 ) -> Run:
-    """Validate ``config``, store its snapshot, create the run and start its job."""
+    """Validate ``config``, store its snapshot, create the run and start its job.
+
+    ``launcher`` starts the job's supervisor (default: ``execution.launcher.launch_job``);
+    a sweep controller passes one that forks its already-imported self instead.
+    """
     from jupyter_mlstudio.core.experiment import new_run_id
     from jupyter_mlstudio.core.run import Run
     from jupyter_mlstudio.execution.launcher import launch_job
@@ -163,7 +169,7 @@ def submit_script(
         inputs=inputs.to_materialize,
         outputs=inputs.outputs,
     )
-    pid, started = launch_job(spec)
+    pid, started = (launcher or launch_job)(spec)
     ws._store.tracking.update_run(record.run_id, process=(pid, _host(), started or 0.0))
     return Run._for_record(experiment, ws._store.tracking.get_run(record.run_id))
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 import shutil
 import signal
 import sys
@@ -39,6 +38,7 @@ from jupyter_mlstudio.errors import ConflictError
 from jupyter_mlstudio.execution.launcher import signal_cancel
 from jupyter_mlstudio.execution.liveness import reap, this_process
 from jupyter_mlstudio.store import RunRecord, RunsFilter, RunStatus
+from jupyter_mlstudio.train.hyperdrive._fork_launch import fork_supervisor, reap_children
 from jupyter_mlstudio.train.hyperdrive._launch import CONTROLLER_PROPERTY
 from jupyter_mlstudio.train.hyperdrive._samplers import BayesianSampler, make_sampler
 from jupyter_mlstudio.train.hyperdrive.policy import NoTerminationPolicy, policy_from_json
@@ -243,11 +243,8 @@ class SweepController:
         from jupyter_mlstudio.core._job_submission import submit_script
 
         spec = self.sweep["trial"]
+        # Appended to the arguments (which go after the script, or after the command).
         sampled = [x for k, v in trial.params.items() for x in (k, v)]
-        command = spec.get("command")
-        if command:  # a command gets the values on its own line; a script as arguments
-            parts = shlex.split(command) if isinstance(command, str) else list(command)
-            command = [*parts, *(str(x) for x in sampled)]
         env = Environment._from_definition(spec["environment"], spec.get("environment_version"))
         config = ScriptRunConfig(
             source_directory=str(self.source),
@@ -255,7 +252,7 @@ class SweepController:
             arguments=[*spec["arguments"], *sampled],
             compute_target=spec["compute_target"],
             environment=env,
-            command=command,
+            command=spec.get("command"),
             max_run_duration_seconds=spec.get("max_run_duration_seconds"),
         )
         submit_script(
@@ -272,6 +269,7 @@ class SweepController:
                 },
                 "sourceDirectory": spec["source_directory"],
             },
+            launcher=fork_supervisor,
         )
 
     def _series(self, run_id: str) -> list[float]:
@@ -280,6 +278,7 @@ class SweepController:
 
     def _poll(self) -> None:
         """Read the trials' statuses and new metric values; handle the ones that ended."""
+        reap_children()
         records = {
             r.run_id: r for r in self.tracking.search_runs(RunsFilter(parent_run_id=self.run_id))
         }
