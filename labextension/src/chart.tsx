@@ -3,7 +3,7 @@
  * JupyterLab theme, drag to zoom (the caller loads full resolution for the range), double
  * click to zoom out.
  */
-import React, { useEffect, useRef } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 
 export interface ChartSeries {
@@ -36,12 +36,24 @@ function align(series: ChartSeries[]): uPlot.AlignedData {
   ) as uPlot.AlignedData;
 }
 
+/** The JupyterLab theme's name, updated when the user switches themes. */
+function useThemeName(): string {
+  const [name, setName] = useState(document.body.dataset.jpThemeName ?? '');
+  useEffect(() => {
+    const watch = new MutationObserver(() => setName(document.body.dataset.jpThemeName ?? ''));
+    watch.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name'] });
+    return () => watch.disconnect();
+  }, []);
+  return name;
+}
+
 export function MetricChart({ title, series, height = 220, onZoom }: Props): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
   const shape = series.map(s => s.label).join('\u0000');
+  const theme = useThemeName(); // canvas colours are read once: rebuild on a theme change
 
   // Build the chart when the set of series changes; later data only calls setData.
   useEffect(() => {
@@ -102,7 +114,7 @@ export function MetricChart({ title, series, height = 220, onZoom }: Props): JSX
       chart.destroy();
       plot.current = null;
     };
-  }, [shape, title, height]);
+  }, [shape, title, height, theme]);
 
   useEffect(() => {
     if (series.length) {

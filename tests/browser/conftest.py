@@ -83,7 +83,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "MLSTUDIO_EVENTS_SECONDS": "0.5", "JUPYTER_PLATFORM_DIRS": "1"}
-    log = open(tmp / "lab.log", "wb")  # noqa: SIM115
+    log = open(tmp / "lab.log", "wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -163,3 +163,5 @@ def set_theme(page: Any, theme: str) -> None:
         f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})"
     )
     page.wait_for_function(f"document.body.dataset.jpThemeName === '{theme}'", timeout=20_000)
+    # A theme change shows the splash screen while the new theme's CSS loads.
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=20_000)
