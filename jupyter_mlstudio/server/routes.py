@@ -35,5 +35,9 @@ ROUTES: list[tuple[str, Any]] = [
     ("compute", workspace.ComputeHandler),
     ("environments", workspace.EnvironmentsHandler),
     ("endpoints", workspace.EndpointsHandler),
+    (f"endpoints/{_NAME}", workspace.EndpointHandler),
+    (f"endpoints/{_NAME}/logs", workspace.EndpointLogsHandler),
+    (f"endpoints/{_NAME}/keys", workspace.EndpointKeysHandler),
+    (f"endpoints/{_NAME}/test", workspace.EndpointTestHandler),
     ("events", events.EventsHandler),
 ]

@@ -145,9 +145,6 @@ class AssetService:
             for r in self._ws._store.assets.list_environments()
         ]
 
-    def endpoints(self) -> list[dict[str, Any]]:
-        return [json_safe(w.serialize()) for w in self._ws.webservices.values()]
-
 
 def _plain(event: Any) -> dict[str, Any]:
     if hasattr(event, "_asdict"):

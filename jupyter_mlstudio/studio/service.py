@@ -11,6 +11,7 @@ from typing import Any
 from jupyter_mlstudio.core.workspace import Workspace
 from jupyter_mlstudio.errors import WorkspaceNotFoundError
 from jupyter_mlstudio.studio.assets import AssetService
+from jupyter_mlstudio.studio.endpoints import EndpointService
 from jupyter_mlstudio.studio.feed import ChangeFeed
 from jupyter_mlstudio.studio.runs import RunService
 
@@ -58,6 +59,7 @@ class Studio:
         self.workspace = workspace
         self.runs = RunService(workspace)
         self.assets = AssetService(workspace)
+        self.endpoints = EndpointService(workspace)
 
     @cached_property
     def feed(self) -> ChangeFeed:

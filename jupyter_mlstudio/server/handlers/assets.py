@@ -5,12 +5,31 @@ from __future__ import annotations
 from tornado.web import authenticated
 
 from jupyter_mlstudio.server.handlers.base import StudioHandler
+from jupyter_mlstudio.studio.uploads import register_file_as_dataset
 
 
 class DatasetsHandler(StudioHandler):
     @authenticated
     async def get(self) -> None:
         self.send({"datasets": await self.studio_call(lambda s: s.assets.datasets())})
+
+    @authenticated
+    async def post(self) -> None:
+        """Register a CSV/Parquet file of the server's folder: ``{path, name?, description?}``."""
+        body = self.json_body()
+        path = str(body.get("path") or "")
+        name, description = body.get("name"), body.get("description")
+        root = self.context.root
+        registered = await self.studio_call(
+            lambda s: register_file_as_dataset(
+                s.workspace,
+                root,
+                path,
+                str(name) if name else None,
+                str(description) if description else None,
+            )
+        )
+        self.send(registered, status=201)
 
 
 class DatasetHandler(StudioHandler):

@@ -10,6 +10,7 @@ from jupyter_mlstudio.server.handlers.base import StudioHandler
 from jupyter_mlstudio.studio import parse_run_query
 from jupyter_mlstudio.studio.runs import DEFAULT_LOG_TAIL
 from jupyter_mlstudio.studio.series import DEFAULT_MAX_POINTS
+from jupyter_mlstudio.studio.uploads import submit_file
 
 _CHUNK = 1 << 20  # artifact downloads are streamed a megabyte at a time
 
@@ -33,6 +34,18 @@ class RunsHandler(StudioHandler):
     async def get(self) -> None:
         query = parse_run_query(self.query_args())
         self.send(await self.studio_call(lambda s: s.runs.search(query)))
+
+    @authenticated
+    async def post(self) -> None:
+        """Submit a .py or .ipynb file of the server's folder as a job: ``{path, experiment?}``;
+        answers at once with the run id (the job runs in its own process)."""
+        body = self.json_body()
+        path, experiment = str(body.get("path") or ""), body.get("experiment")
+        root = self.context.root
+        submitted = await self.studio_call(
+            lambda s: submit_file(s.workspace, root, path, str(experiment) if experiment else None)
+        )
+        self.send(submitted, status=201)
 
 
 class RunHandler(StudioHandler):

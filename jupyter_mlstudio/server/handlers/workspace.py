@@ -41,4 +41,31 @@ class EnvironmentsHandler(StudioHandler):
 class EndpointsHandler(StudioHandler):
     @authenticated
     async def get(self) -> None:
-        self.send({"endpoints": await self.studio_call(lambda s: s.assets.endpoints())})
+        self.send({"endpoints": await self.studio_call(lambda s: s.endpoints.list())})
+
+
+class EndpointHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        self.send(await self.studio_call(lambda s: s.endpoints.get(name)))
+
+
+class EndpointLogsHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        lines = self.int_arg("lines", 500, lo=1, hi=100_000) or 500
+        self.send(await self.studio_call(lambda s: s.endpoints.logs(name, lines)))
+
+
+class EndpointKeysHandler(StudioHandler):
+    @authenticated
+    async def get(self, name: str) -> None:
+        self.send(await self.studio_call(lambda s: s.endpoints.keys(name)))
+
+
+class EndpointTestHandler(StudioHandler):
+    @authenticated
+    async def post(self, name: str) -> None:
+        """Send the request body (JSON) to the endpoint; answers ``{ok, answer | message}``."""
+        body = self.request.body.decode("utf-8", errors="replace")
+        self.send(await self.studio_call(lambda s: s.endpoints.test(name, body)))
