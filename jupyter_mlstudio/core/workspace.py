@@ -49,6 +49,10 @@ _CONFIG_CANDIDATES = (
 _CLOUD_KEYS = ("subscription_id", "resource_group", "location", "sku", "friendly_name", "tags")
 
 
+# The process's current workspace, for code running inside a job (see ``_from_env``).
+_CURRENT: tuple[str, Workspace] | None = None
+
+
 def _home() -> Path:
     """Where the list of known workspaces is kept (``MLSTUDIO_HOME`` overrides)."""
     return Path(os.environ.get("MLSTUDIO_HOME") or Path.home() / ".mlstudio")
@@ -322,9 +326,18 @@ class Workspace:
 
     @staticmethod
     def _from_env() -> Workspace | None:
-        """The workspace a submitted job runs in, from the variables its launcher set."""
+        """The workspace a submitted job runs in, from the variables its launcher set.
+
+        One object per process (the process's current workspace): every
+        ``Run.get_context()`` in a job shares its metric buffer, so one ``flush`` writes all.
+        """
+        global _CURRENT
         config_path = os.environ.get("MLSTUDIO_WORKSPACE_CONFIG")
-        return Workspace._open(Path(config_path)) if config_path else None
+        if not config_path:
+            return None
+        if _CURRENT is None or _CURRENT[0] != config_path:
+            _CURRENT = (config_path, Workspace._open(Path(config_path)))
+        return _CURRENT[1]
 
     def write_config(
         self, path: str | os.PathLike[str] | None = None, file_name: str | None = None

@@ -120,6 +120,16 @@ class Controller:
         self.cancel = threading.Event()
         self.cache = Path(tempfile.mkdtemp(prefix=f"mlstudio-{run_id}-"))
         self.last_beat = 0.0
+        # Notebook steps that can run on a warm kernel of this Python (see _inline_step).
+        self.inline_ids = {sid for sid, n in self.nodes.items() if _runs_inline(n)}
+        self.kernels: dict[str, Any] = {}
+        self.stopping: set[str] = set()  # step run id -> its kernel manager, while running
+        self.threads: list[threading.Thread] = []
+        self.pool: Any = None
+        if self.inline_ids:
+            from jupyter_mlstudio.execution.notebook_runner import KernelPool
+
+            self.pool = KernelPool(size=min(2, len(self.inline_ids)))
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self) -> None:
@@ -154,6 +164,10 @@ class Controller:
                 time.sleep(_POLL_SECONDS)
             self._finish_from_steps()
         finally:
+            for thread in self.threads:
+                thread.join(timeout=60)
+            if self.pool is not None:
+                self.pool.close()
             shutil.rmtree(self.cache, ignore_errors=True)
 
     def _adopt_existing_steps(self) -> None:
@@ -177,6 +191,16 @@ class Controller:
                 state.status, state.error = "skipped", (record.error or {}).get("message")
             elif record.is_terminal:
                 state.status, state.error = "failed", (record.error or {}).get("message")
+            elif record.definition.get("inline"):
+                # It ran on a kernel of the controller that died: it cannot be watched.
+                message = "The controller running this notebook step stopped; run it again."
+                self.tracking.update_run(
+                    record.run_id,
+                    status=RunStatus.FAILED,
+                    ended=True,
+                    error={"code": "ControllerLost", "message": message},
+                )
+                state.status, state.error = "failed", message
             else:
                 state.status = "running"
 
@@ -185,7 +209,22 @@ class Controller:
         if now - self.last_beat < 1.0:
             return False
         self.last_beat = now
+        for sid in self.inline_ids:
+            # Inline steps have no process of their own: the controller beats for them,
+            # and stops one whose cancel was asked for.
+            state = self.state[sid]
+            if state.status == "running" and state.run_id and self.tracking.heartbeat(state.run_id):
+                km = self.kernels.get(state.run_id)
+                if km is not None:
+                    self._stop_kernel(state.run_id, km)
         return self.tracking.heartbeat(self.run_id)
+
+    def _stop_kernel(self, run_id: str, km: Any) -> None:
+        self.stopping.add(run_id)
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # it may be gone already
+            traceback.print_exc()
 
     def _poll(self) -> None:
         from jupyter_mlstudio.core._run_logger import heartbeat_seconds
@@ -198,7 +237,7 @@ class Controller:
             sid = running.get(record.run_id)
             if sid is None:
                 continue
-            if not record.is_terminal:
+            if not record.is_terminal and sid not in self.inline_ids:
                 record = reap(self.tracking, record, heartbeat_seconds())
             state = self.state[sid]
             if record.status == RunStatus.COMPLETED:
@@ -240,6 +279,9 @@ class Controller:
             prior = self._find_reusable(state.key)
         if prior is not None:
             self._reuse(sid, prior)
+            return
+        if sid in self.inline_ids:
+            self._start_inline(sid)
             return
         try:
             run = self._submit(sid)
@@ -311,6 +353,126 @@ class Controller:
             properties=self._properties(sid),
             extra_definition=self._step_definition(sid),
         )
+
+    def _start_inline(self, sid: str) -> None:
+        node = self.nodes[sid]
+        run_id = f"{self.run_id}_{sid}"
+        self.tracking.create_run(
+            self.experiment.name,
+            run_id,
+            STEP_RUN_TYPE,
+            status=RunStatus.RUNNING,
+            parent_run_id=self.run_id,
+            name=node["name"],
+            target=node["compute_target"],
+            definition={**self._step_definition(sid), "inline": True},
+            properties=self._properties(sid),
+            started=True,
+        )
+        state = self.state[sid]
+        state.status, state.run_id = "running", run_id
+        thread = threading.Thread(
+            target=self._inline_step, args=(sid, run_id), name=f"step-{sid}", daemon=True
+        )
+        thread.start()
+        self.threads.append(thread)
+
+    def _inline_step(self, sid: str, run_id: str) -> None:
+        """Run a notebook step on a warm kernel; record its logs, files and status."""
+        from jupyter_mlstudio.execution.notebook_runner import run_notebook
+        from jupyter_mlstudio.pipeline.core._snapshots import materialize_snapshot
+
+        node = self.nodes[sid]
+        artifacts = self.ws._artifacts
+        prefix = f"runs/{run_id}"
+        workdir = Path(tempfile.mkdtemp(dir=self.cache, prefix=f"{sid}-"))
+        local_log = artifacts.local_path(f"{prefix}/logs/std_log.txt")
+        log_path = local_log or workdir.parent / f"{sid}-std_log.txt"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        status, error = RunStatus.FAILED, None
+        try:
+            shutil.copytree(
+                materialize_snapshot(self.ws, node["snapshot"], self.cache),
+                workdir,
+                dirs_exist_ok=True,
+            )
+            params = {k: self._inline_value(sid, v, workdir) for k, v in node["parameters"].items()}
+            env = {
+                "MLSTUDIO_RUN_ID": run_id,
+                "AZUREML_RUN_ID": run_id,
+                "MLSTUDIO_WORKSPACE_CONFIG": str(self.ws._config_path),
+            }
+            with log_path.open("a") as log:
+                log.write(
+                    f"Executing {node['notebook']} on a warm kernel with parameters "
+                    f"{sorted(params)}\n"
+                )
+                km = self.pool.checkout()
+                self.kernels[run_id] = km
+                try:
+                    outcome = run_notebook(
+                        km,
+                        workdir / node["notebook"],
+                        workdir / "outputs" / Path(node["notebook"]).name,
+                        params,
+                        workdir,
+                        env,
+                        log,
+                        should_stop=lambda: run_id in self.stopping,
+                    )
+                finally:
+                    self.kernels.pop(run_id, None)
+            for folder in ("outputs", "pipeline_data"):
+                if (workdir / folder).is_dir():
+                    artifacts.put_folder(workdir / folder, f"{prefix}/{folder}")
+            if local_log is None:
+                artifacts.put_file(log_path, f"{prefix}/logs/std_log.txt")
+            if outcome.ok:
+                empty = [
+                    n
+                    for n in node["outputs"]
+                    if not any(p.is_file() for p in (workdir / "pipeline_data" / n).rglob("*"))
+                ]
+                if empty:
+                    error = {
+                        "code": "OutputMissing",
+                        "message": "The step declared the output "
+                        f"{empty[0]!r} but wrote no file to it.",
+                        "outputs": empty,
+                    }
+                else:
+                    status = RunStatus.COMPLETED
+            elif run_id in self.stopping:
+                status = RunStatus.CANCELED
+            else:
+                error = outcome.error
+        except Exception as exc:  # the step fails with the reason; the pipeline goes on
+            traceback.print_exc()
+            error = {"code": "StepError", "message": f"{type(exc).__name__}: {exc}"}
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        self.tracking.update_run(run_id, status=status, ended=True, error=error)
+
+    def _inline_value(self, sid: str, value: Any, workdir: Path) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            if "param" in value:
+                return self.values[value["param"]]
+            if "data" in value:
+                name = value["data"]
+                if name in self.nodes[sid]["outputs"]:
+                    folder = workdir / "pipeline_data" / name
+                    folder.mkdir(parents=True, exist_ok=True)
+                    return str(folder)
+                source = self.state[self.producer[name]].outputs_run
+                prefix = f"runs/{source}/pipeline_data/{name}"
+                local = self.ws._artifacts.local_path(prefix)
+                if local is not None:
+                    return str(local)
+                target = workdir / "inputs" / name
+                for rel in self.ws._artifacts.list(prefix):
+                    self.ws._artifacts.get_file(f"{prefix}/{rel}", target / rel)
+                return str(target)
+        return value
 
     def _resolve(self, sid: str, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
@@ -452,8 +614,10 @@ class Controller:
     def _cancel_all(self) -> None:
         from jupyter_mlstudio.core.run import Run
 
+        for run_id, km in list(self.kernels.items()):
+            self._stop_kernel(run_id, km)
         for sid, state in self.state.items():
-            if state.status == "running" and state.run_id:
+            if state.status == "running" and state.run_id and sid not in self.inline_ids:
                 try:
                     Run.get(self.ws, state.run_id).cancel()
                 except Exception:  # it may have just ended; the cancel is best effort
@@ -494,6 +658,15 @@ class Controller:
 
     def _finish(self, status: RunStatus, error: dict[str, Any] | None) -> None:
         self.tracking.update_run(self.run_id, status=status, ended=True, error=error)
+
+
+def _runs_inline(node: dict[str, Any]) -> bool:
+    """Notebook steps on the local target in this Python run on warm kernels."""
+    if node["kind"] != "notebook" or node.get("compute_target", "local") != "local":
+        return False
+    if node.get("environment") or node.get("kernel_name") not in (None, "python3"):
+        return False
+    return '"dataset"' not in json.dumps(node.get("parameters", {}))
 
 
 def resume_pipeline_runs(workspace: Workspace) -> list[str]:

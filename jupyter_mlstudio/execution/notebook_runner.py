@@ -1,0 +1,205 @@
+"""Notebook steps on warm kernels: a pool of pre-started kernels, each used for one step.
+
+Starting a kernel is most of what a short notebook step costs (about a second here). A
+``KernelPool`` keeps kernels started ahead of need; ``run_notebook`` takes one, prepares it
+for the step (environment, working folder), executes the parameterized notebook with
+nbclient, writes the executed copy, and the kernel is then shut down: no state leaks from
+one step to the next. User code runs in the kernel's own process, never in the caller's.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["KernelPool", "NotebookOutcome", "run_notebook"]
+
+
+@dataclass
+class NotebookOutcome:
+    ok: bool
+    error: dict[str, Any] | None = None
+    cells: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class KernelPool:
+    """Kernels of this Python started ahead of need; ``checkout`` hands one out and starts
+    a replacement in the background."""
+
+    def __init__(self, size: int = 1, kernel_name: str = "python3") -> None:
+        self._ready: queue.Queue[Any] = queue.Queue()
+        self._kernel_name = kernel_name
+        self._closed = False
+        self._lock = threading.Lock()
+        self._starting: list[threading.Thread] = []
+        for _ in range(max(1, size)):
+            self._start_one()
+
+    def _start_one(self) -> None:
+        def start() -> None:
+            from jupyter_client.manager import KernelManager
+
+            km = KernelManager(kernel_name=self._kernel_name)
+            try:
+                km.start_kernel()
+                client = km.client()
+                client.start_channels()
+                client.wait_for_ready(timeout=60)
+                client.stop_channels()
+            except Exception as exc:  # handed to the step that takes it, as its error
+                self._ready.put(exc)
+                return
+            with self._lock:
+                closed = self._closed
+            if closed:
+                km.shutdown_kernel(now=True)
+            else:
+                self._ready.put(km)
+
+        thread = threading.Thread(target=start, name="mlstudio-kernel-start", daemon=True)
+        thread.start()
+        self._starting.append(thread)
+
+    def checkout(self, timeout: float = 120) -> Any:
+        """A started kernel manager, for one step only."""
+        item = self._ready.get(timeout=timeout)
+        if not self._closed:
+            self._start_one()
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        for thread in self._starting:
+            thread.join(timeout=60)
+        while not self._ready.empty():
+            item = self._ready.get_nowait()
+            if not isinstance(item, Exception):
+                item.shutdown_kernel(now=True)
+
+
+def _run_code(km: Any, code: str) -> None:
+    client = km.client()
+    client.start_channels()
+    try:
+        reply = client.execute_interactive(
+            code, timeout=60, store_history=False, output_hook=lambda msg: None
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"Preparing the kernel failed: {reply['content'].get('evalue')}")
+    finally:
+        client.stop_channels()
+
+
+def run_notebook(
+    km: Any,
+    notebook: Path,
+    executed: Path,
+    parameters: dict[str, Any],
+    workdir: Path,
+    env: dict[str, str],
+    log: IO[str],
+    should_stop: Callable[[], bool] = lambda: False,
+) -> NotebookOutcome:
+    """Execute ``notebook`` with ``parameters`` on the started kernel ``km``; the executed
+    copy goes to ``executed`` (also when a cell fails). Shuts the kernel down at the end."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from papermill.parameterize import parameterize_notebook
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    from papermill.iorw import load_notebook_node
+
+    source = load_notebook_node(str(notebook))  # as papermill reads it (every cell has tags)
+    language = (
+        source.metadata.get("kernelspec", {}).get("language")
+        or source.metadata.get("language_info", {}).get("name")
+        or "python"
+    )
+    nb = parameterize_notebook(source, parameters, kernel_name="python3", language=language)
+    current = {"index": -1}
+
+    def on_execute(cell: Any, cell_index: int, **_: Any) -> None:
+        current["index"] = cell_index
+
+    def on_executed(cell: Any, cell_index: int, execute_reply: Any, **_: Any) -> None:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain") or ""
+            if text:
+                log.write(text if text.endswith("\n") else text + "\n")
+        log.flush()
+
+    prepare = (
+        "import os as _os, sys as _sys\n"
+        f"_os.environ.update({json.dumps(env)})\n"
+        f"_os.chdir({str(workdir)!r})\n"
+        f"_sys.path.insert(0, {str(workdir)!r})\n"
+        "del _os, _sys\n"
+    )
+    # Metrics the notebook logged are written before the step is called finished.
+    flush = (
+        "import sys as _sys\n"
+        "if 'jupyter_mlstudio.core.workspace' in _sys.modules:\n"
+        "    from jupyter_mlstudio.core.workspace import Workspace as _W\n"
+        "    _w = _W._from_env()\n"
+        "    if _w is not None and '_run_logger' in _w.__dict__:\n"
+        "        _w._run_logger.flush_all()\n"
+    )
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=None,
+        allow_errors=False,
+        on_cell_execute=on_execute,
+        on_cell_executed=on_executed,
+    )
+    outcome = NotebookOutcome(ok=True)
+    try:
+        _run_code(km, prepare)
+        timings["prepare"] = time.perf_counter() - started
+        client.execute()
+        _run_code(km, flush)
+    except CellExecutionError as exc:
+        index = current["index"]
+        outcome = NotebookOutcome(
+            ok=False,
+            error={
+                "code": "NotebookCellError",
+                "cellIndex": index,
+                "ename": exc.ename,
+                "evalue": exc.evalue,
+                "traceback": [str(line) for line in str(exc.traceback).splitlines()][-20:],
+                "message": f"Cell {index} of {notebook.name} raised {exc.ename}: {exc.evalue}",
+            },
+        )
+        log.write(outcome.error["message"] + "\n")
+    except DeadKernelError as exc:
+        outcome = NotebookOutcome(
+            ok=False,
+            error={
+                "code": "Canceled" if should_stop() else "KernelDied",
+                "message": "The step was canceled."
+                if should_stop()
+                else f"The notebook's kernel died: {exc}",
+            },
+        )
+    finally:
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, executed)
+        threading.Thread(target=lambda: km.shutdown_kernel(now=False), daemon=True).start()
+    outcome.cells = len(nb.cells)
+    timings["total"] = time.perf_counter() - started
+    outcome.timings = timings
+    return outcome
