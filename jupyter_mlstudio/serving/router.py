@@ -176,6 +176,9 @@ def _report(status_fd: int, **status: object) -> None:
 
 def main(argv: list[str]) -> int:
     runtime_dir, fd, status_fd = argv[0], int(argv[1]), int(argv[2])
+    from jupyter_mlstudio.serving.spec import die_with_parent
+
+    die_with_parent()
     import uvicorn
 
     from jupyter_mlstudio.serving.protocol import NoDelayHttpToolsProtocol

@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
+    "die_with_parent",
     "DeploymentSpec",
     "EndpointSpec",
     "read_json",
@@ -83,6 +84,24 @@ class EndpointSpec:
 
     def save(self) -> None:
         write_json_atomic(Path(self.runtime_dir) / "spec.json", self.to_dict())
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent (the supervisor) dies, so no
+    worker outlives its supervisor holding the endpoint's port."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def write_json_atomic(path: Path, data: Any, mode: int | None = None) -> None:

@@ -28,7 +28,9 @@ def _report(status_fd: int, **status: object) -> None:
 
 def main(argv: list[str]) -> int:
     runtime_dir, deployment, fd, status_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
-    from jupyter_mlstudio.serving.spec import EndpointSpec
+    from jupyter_mlstudio.serving.spec import EndpointSpec, die_with_parent
+
+    die_with_parent()
 
     spec = EndpointSpec.load(runtime_dir)
     dep = spec.deployment(deployment)

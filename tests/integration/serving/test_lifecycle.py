@@ -150,6 +150,20 @@ def test_endpoints_come_back_after_a_restart(trained, src):
         r = httpx.post(uri, json={"data": rows}, headers={"Authorization": f"Bearer {key}"})
         assert r.json() == trained.expected(rows)
         assert restore_endpoints(trained.ws) == []  # running ones are left alone
+
+        # The supervisor alone dies: its workers follow it, so the port comes free.
+        import psutil
+
+        record = trained.ws._store.endpoints.get_endpoint("phoenix")
+        workers = psutil.Process(record.pid).children()
+        assert workers
+        os.kill(record.pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert alive == []
+        assert restore_endpoints(trained.ws) == ["phoenix"]
+        Webservice(trained.ws, "phoenix").wait_for_deployment()
+        r = httpx.post(uri, json={"data": rows}, headers={"Authorization": f"Bearer {key}"})
+        assert r.json() == trained.expected(rows)
     finally:
         svc.delete()
 

@@ -105,3 +105,28 @@ def test_accepted_sockets_get_tcp_nodelay_even_from_an_inherited_descriptor(loop
         thread.join(timeout=10)
         listener.close()
     assert seen == [True, True, True]
+
+
+def test_routes_split_every_hundred_requests_exactly(tmp_path):
+    from collections import Counter
+
+    from jupyter_mlstudio.serving.router import Routes
+
+    path = tmp_path / "routes.json"
+    write_json_atomic(
+        path, {"routes": {"blue": {"port": 1, "traffic": 90}, "green": {"port": 2, "traffic": 10}}}
+    )
+    routes = Routes(path)
+    picks = [routes.pick() for _ in range(100)]
+    assert Counter(picks) == {"blue": 90, "green": 10}
+    assert "green" not in picks[:5] or picks.count("green") == 10  # spread, not bunched
+    write_json_atomic(
+        path, {"routes": {"blue": {"port": 1, "traffic": 0}, "green": {"port": 2, "traffic": 100}}}
+    )
+    routes.reload()
+    assert {routes.pick() for _ in range(10)} == {"green"}
+    write_json_atomic(
+        path, {"routes": {"blue": {"port": 1, "traffic": 0}, "green": {"port": 2, "traffic": 0}}}
+    )
+    routes.reload()
+    assert routes.pick() is None
