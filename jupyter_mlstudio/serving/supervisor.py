@@ -112,7 +112,7 @@ class Supervisor:
             [sys.executable, "-m", *args, str(listen.fileno()), str(w)],
             pass_fds=(listen.fileno(), w),
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **(dep.env if dep else {}), "PYTHONUNBUFFERED": "1"},
         )
         os.close(w)
         return Worker(dep.name if dep else "", generation, proc, r, listen)
