@@ -8,6 +8,7 @@ import socket
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyter_mlstudio.core._html import table
@@ -378,6 +379,17 @@ class Webservice:
                 continue
             found.append(Webservice._from_record(workspace, record))
         return found
+
+    def models_at(self, when: float | datetime) -> list[str]:
+        """Ids ('name:version') of the model versions this endpoint served at ``when`` (a
+        datetime, or seconds since the epoch), from the registry's audit trail."""
+        at = when.timestamp() if isinstance(when, datetime) else float(when)
+        served = self.workspace._store.endpoints.served_at(self.name, at)
+        return [f"{n}:{v}" for n, v in served]
+
+    def get_audit_trail(self) -> list[Any]:
+        """Deploys, retirements, key and traffic changes of this endpoint, oldest first."""
+        return self.workspace._store.endpoints.list_audit(endpoint_name=self.name)
 
     @property
     def models(self) -> list[Model]:

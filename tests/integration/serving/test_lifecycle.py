@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 
 import httpx
 import joblib
@@ -97,6 +98,9 @@ def test_update_swaps_the_model_with_no_failed_request(trained, src, tmp_path):
         store = trained.ws._store.endpoints
         assert store.served_at("swap-svc", deployed_v1.at) == [("cancer", 1)]
         assert store.served_at("swap-svc", time.time()) == [("cancer", constant.version)]
+        assert svc.models_at(deployed_v1.at) == ["cancer:1"]
+        assert svc.models_at(datetime.now(UTC)) == [constant.id]
+        assert [e.action for e in svc.get_audit_trail()] == ["deploy", "deploy", "retire"]
     finally:
         svc.delete()
 
