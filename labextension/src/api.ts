@@ -130,6 +130,11 @@ export class EventStream {
     return () => this.listeners.delete(listener);
   }
 
+  /** Tell every panel about a change made here (a deletion, say) without waiting for a poll. */
+  emit(event: StudioEvent): void {
+    this.listeners.forEach(l => l(event));
+  }
+
   followLog(runId: string, offset?: number): void {
     this.follows.set(runId, offset);
     this.sendFollow(runId, offset);

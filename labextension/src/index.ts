@@ -6,9 +6,16 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  Notification
+} from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { LabIcon } from '@jupyterlab/ui-components';
-import { EventStream } from './api';
+import { EventStream, requestAPI, ResponseError } from './api';
+import { createEndpointView } from './endpointview';
 import { createRunView } from './runview';
 import { StudioSidebar } from './sidebar';
 import { createCompareView, createDatasetView, createModelView } from './views';
@@ -25,17 +32,29 @@ namespace CommandIDs {
   export const openDataset = 'mlstudio:open-dataset';
   export const openModel = 'mlstudio:open-model';
   export const compareRuns = 'mlstudio:compare-runs';
+  export const openEndpoint = 'mlstudio:open-endpoint';
+  export const registerDataset = 'mlstudio:register-dataset';
+  export const submitJob = 'mlstudio:submit-job';
+}
+
+const DATA_FILE = /\.(csv|tsv|parquet|pq)$/i;
+const JOB_FILE = /\.(py|ipynb)$/i;
+
+function stem(path: string): string {
+  const base = path.split('/').pop() ?? path;
+  return base.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:plugin',
   description: 'Azure Machine Learning Studio, local and open, inside JupyterLab',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, IFileBrowserFactory],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    browsers: IFileBrowserFactory | null
   ) => {
     const events = new EventStream();
     events.connect();
@@ -82,10 +101,90 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    app.commands.addCommand(CommandIDs.openEndpoint, {
+      label: args => `Open Endpoint ${args.name ?? ''}`,
+      execute: args => show(`endpoint:${args.name}`, () => createEndpointView(String(args.name)))
+    });
+
+    // File browser: "Register as dataset" on CSV/Parquet, "Submit as job" on .py/.ipynb.
+    const selectedPath = (): string | null => {
+      const item = browsers?.tracker.currentWidget?.selectedItems().next();
+      return item && !item.done && item.value.type !== 'directory' ? item.value.path : null;
+    };
+    const failed = (e: unknown) =>
+      Notification.error(e instanceof ResponseError ? e.message : String(e), { autoClose: 8000 });
+    app.commands.addCommand(CommandIDs.registerDataset, {
+      label: 'Register as Dataset',
+      icon: studioIcon,
+      isVisible: () => DATA_FILE.test(selectedPath() ?? ''),
+      execute: async args => {
+        const path = (args.path as string) ?? selectedPath();
+        if (!path) {
+          return;
+        }
+        const name = await InputDialog.getText({ title: 'Dataset name', text: stem(path) });
+        if (!name.button.accept || !name.value) {
+          return;
+        }
+        try {
+          const made = await requestAPI<{ name: string; version: number }>(
+            'datasets',
+            {},
+            { method: 'POST', body: JSON.stringify({ path, name: name.value }) }
+          );
+          Notification.success(`Registered dataset ${made.name} version ${made.version}`, {
+            autoClose: 4000
+          });
+          await app.commands.execute(CommandIDs.openDataset, { name: made.name });
+        } catch (e) {
+          failed(e);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.submitJob, {
+      label: 'Submit as Job',
+      icon: studioIcon,
+      isVisible: () => JOB_FILE.test(selectedPath() ?? ''),
+      execute: async args => {
+        const path = (args.path as string) ?? selectedPath();
+        if (!path) {
+          return;
+        }
+        const experiment = await InputDialog.getText({
+          title: 'Experiment',
+          text: stem(path)
+        });
+        if (!experiment.button.accept || !experiment.value) {
+          return;
+        }
+        try {
+          const made = await requestAPI<{ runId: string }>(
+            'runs',
+            {},
+            { method: 'POST', body: JSON.stringify({ path, experiment: experiment.value }) }
+          );
+          await app.commands.execute(CommandIDs.openRun, { runId: made.runId });
+        } catch (e) {
+          failed(e);
+        }
+      }
+    });
+    for (const [command, rank] of [
+      [CommandIDs.registerDataset, 20],
+      [CommandIDs.submitJob, 21]
+    ] as const) {
+      app.contextMenu.addItem({
+        command,
+        selector: '.jp-DirListing-item[data-isdir="false"]',
+        rank
+      });
+    }
+
     const sidebar = new StudioSidebar(events, {
       openRun,
       openDataset: name => void app.commands.execute(CommandIDs.openDataset, { name }),
       openModel: name => void app.commands.execute(CommandIDs.openModel, { name }),
+      openEndpoint: name => void app.commands.execute(CommandIDs.openEndpoint, { name }),
       compareRuns: runIds => void app.commands.execute(CommandIDs.compareRuns, { runIds })
     });
     sidebar.title.icon = studioIcon;

@@ -3,7 +3,7 @@
  * image preview, and child runs.
  */
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { artifactUrl, EventStream, requestAPI } from './api';
 import { ChartSeries, MetricChart } from './chart';
@@ -129,6 +129,50 @@ function LogPanel(props: { runId: string; active: boolean; events: EventStream }
   );
 }
 
+/** An executed notebook kept with the run, shown as text (its HTML outputs are not rendered). */
+function NotebookPreview(props: { runId: string; path: string }): JSX.Element {
+  const [nb, setNb] = useState<any>(null);
+  useEffect(() => {
+    requestAPI<any>(`runs/${encodeURIComponent(props.runId)}/artifacts/content`, {
+      path: props.path
+    })
+      .then(setNb)
+      .catch(() => setNb(null));
+  }, [props.runId, props.path]);
+  if (!nb) {
+    return <div className="mls-Loading">Loading {props.path}…</div>;
+  }
+  const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : v ?? '');
+  return (
+    <div className="mls-Notebook" data-path={props.path}>
+      <div className="mls-LogFiles">{props.path}</div>
+      {(nb.cells ?? []).map((cell: any, i: number) => (
+        <div className="mls-Cell" key={i}>
+          <pre className="mls-CellSource">{text(cell.source)}</pre>
+          {(cell.outputs ?? []).map((out: any, j: number) => {
+            if (out.data?.['image/png']) {
+              return (
+                <img key={j} src={`data:image/png;base64,${text(out.data['image/png'])}`} />
+              );
+            }
+            const body =
+              out.output_type === 'stream'
+                ? text(out.text)
+                : out.output_type === 'error'
+                  ? `${out.ename}: ${out.evalue}`
+                  : text(out.data?.['text/plain']);
+            return (
+              <pre key={j} className="mls-CellOutput">
+                {body}
+              </pre>
+            );
+          })}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function Artifacts(props: { runId: string; reloadKey: string }): JSX.Element {
   const [items, setItems] = useState<Artifact[]>([]);
   useEffect(() => {
@@ -150,6 +194,11 @@ function Artifacts(props: { runId: string; reloadKey: string }): JSX.Element {
           </li>
         ))}
       </ul>
+      {items
+        .filter(a => a.name.endsWith('.ipynb'))
+        .map(a => (
+          <NotebookPreview key={a.name} runId={props.runId} path={a.name} />
+        ))}
       <div className="mls-Images">
         {items
           .filter(a => a.contentType.startsWith('image/'))
@@ -168,6 +217,7 @@ function RunView(props: {
   runId: string;
   events: EventStream;
   openRun: (runId: string) => void;
+  onDeleted: () => void;
 }): JSX.Element {
   const { runId } = props;
   const [run, setRun] = useState<RunDetails | null>(null);
@@ -233,6 +283,14 @@ function RunView(props: {
           {run.experiment} #{run.number} <span className="mls-RunId">{run.runId}</span>
         </h2>
         <StatusBadge status={run.status} />
+        <button
+          className="jp-mod-styled mls-RunActions mls-DeleteRun"
+          disabled={active}
+          title={active ? 'Cancel the run before deleting it' : 'Delete this run for good'}
+          onClick={() => void deleteRun(run, props.onDeleted)}
+        >
+          Delete run
+        </button>
       </div>
       <div className="mls-Grid">
         <Section id="summary" title="Summary">
@@ -295,14 +353,35 @@ function RunView(props: {
   );
 }
 
+/** Delete a run (and its child runs) for good, after the user confirms. */
+async function deleteRun(run: RunDetails, done: () => void): Promise<void> {
+  const answer = await showDialog({
+    title: 'Delete run permanently?',
+    body: `${run.experiment} #${run.number} (${run.runId})${
+      run.childCount ? ` and its child runs` : ''
+    }, with its metrics and files, will be deleted. This cannot be undone.`,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+  });
+  if (answer.button.accept) {
+    await requestAPI(`runs/${encodeURIComponent(run.runId)}`, {}, { method: 'DELETE' });
+    done();
+  }
+}
+
 export function createRunView(
   runId: string,
   events: EventStream,
   openRun: (runId: string) => void
 ): MainAreaWidget {
-  const content = ReactWidget.create(<RunView runId={runId} events={events} openRun={openRun} />);
+  let widget: MainAreaWidget | null = null;
+  const content = ReactWidget.create(
+    <RunView runId={runId} events={events} openRun={openRun} onDeleted={() => {
+        events.emit({ type: 'run_deleted', runId });
+        widget?.dispose();
+      }} />
+  );
   content.addClass('mls-Main');
-  const widget = new MainAreaWidget({ content });
+  widget = new MainAreaWidget({ content });
   widget.id = `mlstudio-run-${runId}`;
   widget.title.label = `Run ${runId.length > 24 ? runId.slice(0, 24) + '…' : runId}`;
   widget.title.caption = runId;

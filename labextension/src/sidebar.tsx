@@ -21,6 +21,7 @@ export interface SidebarActions {
   openRun(runId: string): void;
   openDataset(name: string): void;
   openModel(name: string): void;
+  openEndpoint(name: string): void;
   compareRuns(runIds: string[]): void;
 }
 
@@ -357,6 +358,7 @@ function Sidebar(props: { events: EventStream; actions: SidebarActions }): JSX.E
               items={endpoints}
               label={e => e.name}
               detail={e => e.state}
+              onOpen={e => props.actions.openEndpoint(e.name)}
             />
           </Section>
           <Section id="compute" title="Compute" count={compute.length}>

@@ -45,6 +45,38 @@ class Lab:
         self.url, self.token, self.root, self.workspace = url, token, root, workspace
 
 
+ECHO_SCORE = """
+import json
+
+def init():
+    pass
+
+def run(raw_data):
+    return {"echo": json.loads(raw_data)}
+"""
+
+
+def _deploy_echo(ws: Any, root: Path) -> Any:
+    """A small real endpoint for the endpoint view (its processes are stopped at the end)."""
+    from jupyter_mlstudio.core import Model
+    from jupyter_mlstudio.core.model import InferenceConfig
+    from jupyter_mlstudio.core.webservice import LocalWebservice
+
+    (root / "echo.bin").write_bytes(b"weights")
+    model = Model.register(ws, str(root / "echo.bin"), "echo")
+    src = root / "echo_src"
+    src.mkdir()
+    (src / "score.py").write_text(ECHO_SCORE)
+    config = InferenceConfig(entry_script="score.py", source_directory=str(src))
+    service = Model.deploy(ws, "echo-svc", [model], config, LocalWebservice.deploy_configuration())
+    try:
+        service.wait_for_deployment()
+    except Exception:
+        service.delete()
+        raise
+    return service
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     from jupyter_mlstudio.core import Dataset, Experiment, Workspace
@@ -73,6 +105,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         run.complete()
         if exp == "baseline":
             run.register_model("iris_model", "outputs/model.pkl", tags={"stage": "dev"})
+
+    (root / "sales.csv").write_text("region,amount\nnorth,10\nsouth,12\n")
+    service = _deploy_echo(ws, root)
 
     tmp = tmp_path_factory.mktemp("lab_state")
     settings = tmp / "settings" / "@jupyterlab" / "apputils-extension"
@@ -116,6 +151,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 time.sleep(0.2)
         yield Lab(url, token, root, ws)
     finally:
+        service.delete()
         proc.terminate()
         try:
             proc.wait(20)

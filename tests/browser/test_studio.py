@@ -100,3 +100,56 @@ def test_compare_two_runs_and_open_dataset(page, lab):
     dataset.locator(".mls-Preview tbody tr").first.wait_for()
     assert dataset.locator(".mls-Histogram").count() >= 1
     shot(page, "dataset-light")
+
+
+def test_endpoint_view_test_console(page, lab):
+    open_sidebar(page)
+    page.click('.mls-Section[data-section="endpoints"] .mls-Section-header')  # closed when empty
+    row = page.locator('.mls-List-endpoints .mls-ListRow[data-name="echo-svc"]')
+    if not row.is_visible():
+        page.click('.mls-Section[data-section="endpoints"] .mls-Section-header')
+    row.click()
+    view = page.locator('.mls-EndpointView[data-endpoint="echo-svc"]')
+    view.wait_for()
+    assert view.get_attribute("data-state") == "Healthy"
+    view.locator(".mls-TestRequest").fill('{"rows": [1, 2, 3]}')
+    view.locator(".mls-TestSend").click()
+    answer = view.locator(".mls-TestAnswer.mls-mod-ok")
+    answer.wait_for()
+    assert '"rows"' in answer.inner_text() and '"echo"' in answer.inner_text()
+    view.locator(".mls-ShowKeys").click()
+    primary, _ = lab.workspace.webservices["echo-svc"].get_keys()
+    view.locator(".mls-KeyValues td", has_text=primary).wait_for()
+    shot(page, "endpoint-light")
+    set_theme(page, "JupyterLab Dark")
+    shot(page, "endpoint-dark")
+    set_theme(page, "JupyterLab Light")
+
+
+def test_file_browser_registers_a_csv_and_runs_delete(page, lab):
+    from jupyter_mlstudio.core import Experiment
+
+    page.evaluate("window.jupyterapp.shell.activateById('filebrowser')")
+    item = page.locator('.jp-DirListing-item[data-isdir="false"]', has_text="sales.csv")
+    item.click(button="right")
+    page.locator(".lm-Menu-item", has_text="Register as Dataset").click()
+    page.locator(".jp-Dialog input").fill("sales_2026")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    view = page.locator(".mls-DatasetView")
+    view.locator(".mls-Preview tbody tr").first.wait_for(timeout=30_000)
+    assert view.locator(".mls-Preview tbody tr").count() == 2
+    assert lab.workspace._store.datasets.get("sales_2026").version == 1
+
+    doomed = Experiment(lab.workspace, "doomed").start_logging()
+    doomed.log("x", 1.0)
+    doomed.complete()
+    open_sidebar(page)
+    row = page.locator(f'.mls-RunRow[data-run-id="{doomed.id}"]')
+    row.wait_for(timeout=20_000)
+    row.locator(".mls-RunName").click()
+    page.locator(f'.mls-RunView[data-run-id="{doomed.id}"] .mls-DeleteRun').click()
+    page.locator(".jp-Dialog .jp-mod-warn").click()
+    row.wait_for(state="detached", timeout=20_000)
+    assert not lab.workspace._store.tracking.search_runs() or all(
+        r.run_id != doomed.id for r in lab.workspace._store.tracking.search_runs()
+    )
