@@ -32,6 +32,7 @@ ROUTES: list[tuple[str, Any]] = [
     ("models", assets.ModelsHandler),
     (f"models/{_NAME}", assets.ModelHandler),
     (f"models/{_NAME}/versions", assets.ModelVersionsHandler),
+    (f"models/{_NAME}/deploy", assets.ModelDeployHandler),
     ("compute", workspace.ComputeHandler),
     ("environments", workspace.EnvironmentsHandler),
     ("endpoints", workspace.EndpointsHandler),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlstudio.core.webservice import Webservice
@@ -48,6 +49,24 @@ class EndpointService:
             return {"authEnabled": False, "primaryKey": None, "secondaryKey": None}
         primary, secondary = service.get_keys()
         return {"authEnabled": True, "primaryKey": primary, "secondaryKey": secondary}
+
+    def deploy(
+        self, model: str, version: int | None, endpoint: str, entry_script: Path
+    ) -> dict[str, Any]:
+        """Deploy a model version as a local endpoint with ``entry_script`` (its folder is the
+        source directory); answers once the endpoint starts, not when it is healthy."""
+        from jupyter_mlstudio.core import Model
+        from jupyter_mlstudio.core.model import InferenceConfig
+        from jupyter_mlstudio.core.webservice import LocalWebservice
+
+        chosen = Model(self._ws, model, version=version)
+        config = InferenceConfig(
+            entry_script=entry_script.name, source_directory=str(entry_script.parent)
+        )
+        service = Model.deploy(
+            self._ws, endpoint, [chosen], config, LocalWebservice.deploy_configuration()
+        )
+        return {"name": service.name, "state": service.state}
 
     def test(self, name: str, body: str) -> dict[str, Any]:
         """Send ``body`` (JSON text) to the endpoint with its key; the answer, or why not.

@@ -77,13 +77,14 @@ def _deploy_echo(ws: Any, root: Path) -> Any:
     return service
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     from jupyter_mlstudio.core import Dataset, Experiment, Workspace
 
     root = tmp_path_factory.mktemp("lab_root")
     home = tmp_path_factory.mktemp("lab_home")
-    os.environ["MLSTUDIO_HOME"] = str(home)
+    env_patch = pytest.MonkeyPatch()
+    env_patch.setenv("MLSTUDIO_HOME", str(home))
     ws = Workspace.create(name="browser_ws", path=root, show_output=False)
     data = root / "data"
     data.mkdir()
@@ -158,9 +159,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        env_patch.undo()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, which would break the asyncio tests (pytest-jupyter) that run after these.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -176,6 +180,10 @@ def page(browser: Any, lab: Lab) -> Iterator[Any]:
     page = context.new_page()
     page.goto(f"{lab.url}/lab?token={lab.token}")
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+    page.wait_for_selector('.lm-TabBar-tab[data-id="mlstudio-sidebar"]')
+    # Tests that look at the dark theme leave it set: start each test in the light one.
+    if page.evaluate("document.body.dataset.jpThemeName") != "JupyterLab Light":
+        set_theme(page, "JupyterLab Light")
     yield page
     context.close()
 

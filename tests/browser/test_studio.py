@@ -24,7 +24,6 @@ def test_sidebar_shows_assets_light_and_dark(page, lab):
     shot(page, "sidebar-light")
     set_theme(page, "JupyterLab Dark")
     shot(page, "sidebar-dark")
-    set_theme(page, "JupyterLab Light")
 
 
 def test_run_view_follows_a_live_run(page, lab):
@@ -81,7 +80,6 @@ def test_run_view_follows_a_live_run(page, lab):
     assert info.startswith("40 points") or "points" in info
     set_theme(page, "JupyterLab Dark")
     shot(page, "run-completed-dark")
-    set_theme(page, "JupyterLab Light")
 
 
 def test_compare_two_runs_and_open_dataset(page, lab):
@@ -123,7 +121,6 @@ def test_endpoint_view_test_console(page, lab):
     shot(page, "endpoint-light")
     set_theme(page, "JupyterLab Dark")
     shot(page, "endpoint-dark")
-    set_theme(page, "JupyterLab Light")
 
 
 def test_file_browser_registers_a_csv_and_runs_delete(page, lab):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tornado.web import authenticated
 
+from jupyter_mlstudio.errors import ValidationError
 from jupyter_mlstudio.server.handlers.base import StudioHandler
-from jupyter_mlstudio.studio.uploads import register_file_as_dataset
+from jupyter_mlstudio.studio.uploads import inside, register_file_as_dataset
 
 
 class DatasetsHandler(StudioHandler):
@@ -75,3 +76,18 @@ class ModelVersionsHandler(StudioHandler):
     @authenticated
     async def get(self, name: str) -> None:
         self.send({"versions": await self.studio_call(lambda s: s.assets.model_versions(name))})
+
+
+class ModelDeployHandler(StudioHandler):
+    @authenticated
+    async def post(self, name: str) -> None:
+        """Deploy the model: ``{endpoint, entry_script, version?}`` (the script's path is
+        relative to the server's folder); answers when the endpoint has started."""
+        body = self.json_body()
+        endpoint = str(body.get("endpoint") or "")
+        script = inside(self.context.root, str(body.get("entry_script") or ""))
+        version = body.get("version")
+        if version is not None and not isinstance(version, int):
+            raise ValidationError("version must be a whole number.")
+        made = await self.studio_call(lambda s: s.endpoints.deploy(name, version, endpoint, script))
+        self.send(made, status=201)

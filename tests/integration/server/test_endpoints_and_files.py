@@ -155,3 +155,40 @@ async def test_submit_script_and_notebook_as_jobs(jp_fetch, workspace, jp_root_d
     assert executed.cells[0].outputs[0]["text"] == "42\n"
     code, _ = await _error(jp_fetch, "runs", method="POST", body='{"path": "nothing.py"}')
     assert code == 404
+
+
+async def test_deploy_a_model_from_the_model_view(jp_fetch, workspace, jp_root_dir):
+    from jupyter_mlstudio.core import Model
+    from jupyter_mlstudio.core.webservice import Webservice
+
+    (jp_root_dir / "tiny.bin").write_bytes(b"weights")
+    Model.register(workspace, str(jp_root_dir / "tiny.bin"), "tiny")
+    (jp_root_dir / "src").mkdir()
+    (jp_root_dir / "src" / "score.py").write_text(SCORE)
+    code, _ = await _error(
+        jp_fetch,
+        "models",
+        "tiny",
+        "deploy",
+        method="POST",
+        body=json.dumps({"endpoint": "posted", "entry_script": "../score.py"}),
+    )
+    assert code == 400
+    made = await _json(
+        jp_fetch,
+        "models",
+        "tiny",
+        "deploy",
+        method="POST",
+        body=json.dumps({"endpoint": "posted", "entry_script": "src/score.py"}),
+    )
+    service = Webservice(workspace, "posted")
+    try:
+        assert made["name"] == "posted"
+        service.wait_for_deployment()
+        answer = await _json(
+            jp_fetch, "endpoints", "posted", "test", method="POST", body='{"n": 1}'
+        )
+        assert answer == {"ok": True, "answer": {"echo": {"n": 1}}}
+    finally:
+        service.delete()
