@@ -15,7 +15,8 @@ The same scikit-learn model (LogisticRegression on ``load_breast_cancer``) is se
 
 All on 127.0.0.1 in this one run: single-row latency (p50/p99) over 2,000 sequential
 requests on one kept-alive connection, throughput with 8 concurrent connections for 10 s
-(``wrk`` when installed, else an asyncio client), and cold start (from the deploy or launch
+(``wrk -t1 -c8`` when installed: one load thread leaves the most CPU to the servers;
+else an asyncio client), and cold start (from the deploy or launch
 call to the first correct answer). Every answer is checked; a fast wrong answer is no result.
 """
 
@@ -45,6 +46,10 @@ WARMUP = 200
 CONCURRENCY = 8
 DURATION_S = 10
 COLD_START_TIMEOUT_S = 120.0
+# The machine is shared: each server is measured in every round, rounds interleaved, and the
+# best round kept, so a burst of someone else's load does not land on one server only.
+ROUNDS = 3
+COLD_STARTS = 2
 
 
 @dataclass
@@ -107,8 +112,9 @@ def sequential_latency(server: Server) -> None:
             if i >= WARMUP:
                 times.append(elapsed)
     times.sort()
-    server.figures["p50_ms"] = times[len(times) // 2] * 1000
-    server.figures["p99_ms"] = times[int(len(times) * 0.99)] * 1000
+    p50, p99 = times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
+    if p50 < server.figures.get("p50_ms", float("inf")):
+        server.figures["p50_ms"], server.figures["p99_ms"] = p50, p99
 
 
 def throughput(server: Server, workdir: Path) -> None:
@@ -124,7 +130,7 @@ def throughput(server: Server, workdir: Path) -> None:
             )
         )
         out = subprocess.run(
-            [wrk, "-t2", f"-c{CONCURRENCY}", f"-d{DURATION_S}s", "-s", str(script), server.url],
+            [wrk, "-t1", f"-c{CONCURRENCY}", f"-d{DURATION_S}s", "-s", str(script), server.url],
             capture_output=True,
             text=True,
             check=True,
@@ -134,11 +140,10 @@ def throughput(server: Server, workdir: Path) -> None:
         errors = re.search(r"Socket errors:.*", out)
         if match is None or bad is not None or errors is not None:
             raise AssertionError(f"{server.name}: wrk reported failures:\n{out}")
-        server.figures["rps"] = float(match.group(1))
-        server.figures["load_tool"] = 1.0
+        server.figures["rps"] = max(server.figures.get("rps", 0.0), float(match.group(1)))
         return
-    server.figures["rps"] = asyncio.run(_async_throughput(server))
-    server.figures["load_tool"] = 0.0
+    rps = asyncio.run(_async_throughput(server))
+    server.figures["rps"] = max(server.figures.get("rps", 0.0), rps)
 
 
 async def _async_throughput(server: Server) -> float:
@@ -242,13 +247,13 @@ app = Starlette(routes=[Route("/score", score, methods=["POST"])])
 
 
 def start_ours(
-    workdir: Path, model_file: Path, row: list[float], expected: list[int], workers: int
+    workdir: Path, model_file: Path, row: list[float], expected: list[int], workers: int, tag: str
 ) -> Server:
     from jupyter_mlstudio.core import Model, Workspace
     from jupyter_mlstudio.core.model import InferenceConfig
     from jupyter_mlstudio.core.webservice import LocalWebservice
 
-    folder = workdir / f"ours-{workers}"
+    folder = workdir / f"ours-{workers}-{tag}"
     (folder / "src").mkdir(parents=True)
     (folder / "src" / "score.py").write_text(textwrap.dedent(SCORE_PY))
     ws = Workspace.create(name=f"bench{workers}", path=folder, show_output=False)
@@ -277,10 +282,12 @@ def start_ours(
     )
 
 
-def start_mlflow(workdir: Path, estimator: object, row: list[float], expected: list[int]) -> Server:
+def start_mlflow(
+    workdir: Path, estimator: object, row: list[float], expected: list[int], tag: str
+) -> Server:
     import mlflow.sklearn
 
-    path = workdir / "mlflow-model"
+    path = workdir / f"mlflow-model-{tag}"
     mlflow.sklearn.save_model(estimator, str(path))
     port = free_port()
     mlflow_bin = Path(sys.executable).with_name("mlflow")
@@ -312,8 +319,10 @@ def start_mlflow(workdir: Path, estimator: object, row: list[float], expected: l
     return Server("mlflow models serve", url, {}, lambda: _stop_process(proc), cold, body, want)  # type: ignore[arg-type]
 
 
-def start_floor(workdir: Path, model_file: Path, row: list[float], expected: list[int]) -> Server:
-    folder = workdir / "floor"
+def start_floor(
+    workdir: Path, model_file: Path, row: list[float], expected: list[int], tag: str
+) -> Server:
+    folder = workdir / f"floor-{tag}"
     folder.mkdir()
     shutil.copy(model_file, folder / "model.pkl")
     (folder / "floor_app.py").write_text(textwrap.dedent(FLOOR_APP))
@@ -369,24 +378,32 @@ def main() -> int:
     print(
         f"load: {SEQUENTIAL} sequential single-row requests; {CONCURRENCY} connections for "
         f"{DURATION_S} s "
-        f"with {'wrk' if shutil.which('wrk') else 'an asyncio client'}; all on 127.0.0.1\n"
+        f"with {'wrk' if shutil.which('wrk') else 'an asyncio client'}; all on 127.0.0.1; "
+        f"best of {ROUNDS} interleaved rounds, cold start best of {COLD_STARTS}\n"
     )
     starters = [
-        lambda: start_ours(workdir, model_file, row, expected, 1),
-        lambda: start_ours(workdir, model_file, row, expected, 2),
-        lambda: start_mlflow(workdir, estimator, row, expected),
-        lambda: start_floor(workdir, model_file, row, expected),
+        lambda tag: start_ours(workdir, model_file, row, expected, 1, tag),
+        lambda tag: start_ours(workdir, model_file, row, expected, 2, tag),
+        lambda tag: start_mlflow(workdir, estimator, row, expected, tag),
+        lambda tag: start_floor(workdir, model_file, row, expected, tag),
     ]
     servers: list[Server] = []
     try:
         for start in starters:
-            server = start()  # one at a time: they share 2 cores with the load generator
-            try:
+            # Cold start: best of COLD_STARTS launches, one server at a time; the last stays up.
+            colds = []
+            for attempt in range(COLD_STARTS):
+                server = start(str(attempt))
+                colds.append(server.cold_start_s)
+                if attempt < COLD_STARTS - 1:
+                    server.stop()
+            server.cold_start_s = min(colds)
+            servers.append(server)
+        for _ in range(ROUNDS):
+            for server in servers:  # the others sit idle meanwhile
                 sequential_latency(server)
                 throughput(server, workdir)
-            finally:
-                server.stop()
-            servers.append(server)
+        for server in servers:
             f = server.figures
             print(
                 f"  {server.name:26s} p50 {f['p50_ms']:.3f} ms  p99 {f['p99_ms']:.3f} ms  "
@@ -394,6 +411,8 @@ def main() -> int:
                 flush=True,
             )
     finally:
+        for server in servers:
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     ours1, ours2, mlflow_, floor = servers
     print()
