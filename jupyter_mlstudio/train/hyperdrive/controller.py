@@ -60,6 +60,7 @@ class Trial:
     series: list[float] = field(default_factory=list)
     seen: int = 0  # how many primary metric values we have read
     done: bool = False
+    error: str | None = None  # why it failed
 
     def describe(self) -> str:
         return " ".join(f"{k} {_fmt(v)}" for k, v in self.params.items())
@@ -325,6 +326,7 @@ class SweepController:
         elif outcome == "failed":
             self.failures.append(trial)
             message = (record.error or {}).get("message") or "no reason recorded"
+            trial.error = message
             self.log.write(f"Trial {trial.n} failed: {message}")
             completed = any(t.status == RunStatus.COMPLETED for t in self.trials.values())
             if not completed and len(self.failures) >= FAILURES_BEFORE_GIVING_UP:
@@ -401,7 +403,10 @@ class SweepController:
             self._end(
                 RunStatus.FAILED,
                 "No trial completed.",
-                {"code": "TrialsFailed", "message": f"No trial completed; trial {last.n} failed."},
+                {
+                    "code": "TrialsFailed",
+                    "message": f"No trial completed; trial {last.n} failed: {last.error}",
+                },
             )
             return
         self._end(RunStatus.COMPLETED, f"All {len(self.trials)} trials finished.", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -350,3 +351,29 @@ def _children_of(run_id: str):
     from jupyter_mlstudio.store import RunsFilter
 
     return RunsFilter(parent_run_id=run_id)
+
+
+def test_a_command_trial_gets_the_sampled_values_after_its_command(local_ws, code):
+    grid = GridParameterSampling({"--quality": choice(0.5)})
+    command = ScriptRunConfig(
+        source_directory=str(code),
+        command=[sys.executable, "train.py", "--epochs", "2", "--sleep", "0"],
+    )
+    hd = Experiment(local_ws, "command").submit(sweep(code, grid, run_config=command))
+    hd.wait_for_completion()
+    (trial,) = hd.get_children()
+    assert trial.get_status() == "Completed"
+    assert trial.get_metrics()["AUC"] == [0.25, 0.5]
+
+
+def test_a_broken_script_ends_the_sweep_after_three_failed_trials(local_ws, code):
+    (code / "broken.py").write_text("raise ValueError('boom: no data')\n")
+    broken = ScriptRunConfig(source_directory=str(code), script="broken.py")
+    sampling = RandomParameterSampling({"--quality": uniform(0.1, 1.0)}, seed=8)
+    cfg = sweep(code, sampling, run_config=broken, max_total_runs=10, max_concurrent_runs=1)
+    hd = Experiment(local_ws, "broken").submit(cfg)
+    with pytest.raises(ActivityFailedException, match="boom: no data"):
+        hd.wait_for_completion()
+    assert hd.get_details()["error"]["error"]["code"] == "TrialsFailed"
+    assert len(children(hd)) == 3
+    assert {c.get_status() for c in hd.get_children()} == {"Failed"}
