@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from jupyter_mlstudio.core._run_logger import heartbeat_seconds
@@ -130,10 +129,6 @@ class HyperDriveRun(Run):
             if row["status"] not in excluded:
                 return Run.get(self._workspace, row["run_id"])
         return None
-
-    def get_children(self, *args: Any, **kwargs: Any) -> Iterator[Run]:
-        """The trials, newest first (``Run.get_children``)."""
-        return super().get_children(*args, **kwargs)
 
     # ---- lifecycle -----------------------------------------------------------------------
     def _refresh(self) -> RunRecord:
