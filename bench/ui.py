@@ -115,10 +115,11 @@ def main() -> int:
         lists, charts, rows_in_dom, loaded = [], [], [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
-            for _ in range(REPEATS):
+            for i in range(REPEATS):
                 context = browser.new_context(viewport={"width": 1400, "height": 900})
                 page = context.new_page()
-                page.goto(f"{url}/lab?token={token}")
+                # A new JupyterLab workspace each time: nothing restored, every view cold.
+                page.goto(f"{url}/lab/workspaces/bench{i}?reset&token={token}")
                 page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
                 page.wait_for_selector('.lm-TabBar-tab[data-id="mlstudio-sidebar"]')
                 lists.append(page.evaluate(_MEASURE, ["mlstudio:open-sidebar", {}, ".mls-RunRow"]))

@@ -7,10 +7,12 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
+  Dialog,
   ICommandPalette,
   InputDialog,
   MainAreaWidget,
-  Notification
+  Notification,
+  showDialog
 } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -33,6 +35,8 @@ namespace CommandIDs {
   export const openModel = 'mlstudio:open-model';
   export const compareRuns = 'mlstudio:compare-runs';
   export const openEndpoint = 'mlstudio:open-endpoint';
+  export const deployModel = 'mlstudio:deploy-model';
+  export const deleteExperiment = 'mlstudio:delete-experiment';
   export const registerDataset = 'mlstudio:register-dataset';
   export const submitJob = 'mlstudio:submit-job';
 }
@@ -68,6 +72,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       app.shell.activateById(widget.id);
     };
+    const failed = (e: unknown) =>
+      Notification.error(e instanceof ResponseError ? e.message : String(e), { autoClose: 8000 });
     const openRun = (runId: string) =>
       void app.commands.execute(CommandIDs.openRun, { runId });
 
@@ -91,7 +97,81 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.openModel, {
       label: args => `Open Model ${args.name ?? ''}`,
       execute: args =>
-        show(`model:${args.name}`, () => createModelView(String(args.name), openRun))
+        show(`model:${args.name}`, () =>
+          createModelView(String(args.name), openRun, (model, version) =>
+            void app.commands.execute(CommandIDs.deployModel, { model, version })
+          )
+        )
+    });
+    app.commands.addCommand(CommandIDs.deployModel, {
+      label: 'Deploy Model…',
+      execute: async args => {
+        const model = String(args.model ?? '');
+        const endpoint = await InputDialog.getText({
+          title: `Deploy ${model}: endpoint name`,
+          text: `${model}-svc`.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()
+        });
+        if (!endpoint.button.accept || !endpoint.value) {
+          return;
+        }
+        const script = await InputDialog.getText({
+          title: 'Scoring script (init() and run()), relative to the server folder',
+          text: 'score.py'
+        });
+        if (!script.button.accept || !script.value) {
+          return;
+        }
+        try {
+          await requestAPI(
+            `models/${encodeURIComponent(model)}/deploy`,
+            {},
+            {
+              method: 'POST',
+              body: JSON.stringify({
+                endpoint: endpoint.value,
+                entry_script: script.value,
+                version: args.version
+              })
+            }
+          );
+          await app.commands.execute(CommandIDs.openEndpoint, { name: endpoint.value });
+        } catch (e) {
+          failed(e);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.deleteExperiment, {
+      label: 'Delete Experiment Permanently…',
+      execute: async args => {
+        let name = args.name as string | undefined;
+        if (!name) {
+          name = (await InputDialog.getText({ title: 'Experiment to delete' })).value ?? '';
+        }
+        if (!name) {
+          return;
+        }
+        const answer = await showDialog({
+          title: 'Delete experiment permanently?',
+          body: `Experiment ${name}, all its runs, their metrics and files will be deleted. Its name can then be used again. This cannot be undone.`,
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+        });
+        if (!answer.button.accept) {
+          return;
+        }
+        try {
+          const done = await requestAPI<{ deleted: string[] }>(
+            `experiments/${encodeURIComponent(name)}`,
+            {},
+            { method: 'DELETE' }
+          );
+          done.deleted.forEach(runId => events.emit({ type: 'run_deleted', runId }));
+          Notification.success(`Deleted experiment ${name} (${done.deleted.length} runs)`, {
+            autoClose: 4000
+          });
+        } catch (e) {
+          failed(e);
+        }
+      }
     });
     app.commands.addCommand(CommandIDs.compareRuns, {
       label: 'Compare Runs',
@@ -111,8 +191,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const item = browsers?.tracker.currentWidget?.selectedItems().next();
       return item && !item.done && item.value.type !== 'directory' ? item.value.path : null;
     };
-    const failed = (e: unknown) =>
-      Notification.error(e instanceof ResponseError ? e.message : String(e), { autoClose: 8000 });
     app.commands.addCommand(CommandIDs.registerDataset, {
       label: 'Register as Dataset',
       icon: studioIcon,
@@ -197,7 +275,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => app.shell.activateById(sidebar.id)
     });
     if (palette) {
-      for (const command of [CommandIDs.openSidebar, CommandIDs.openRun]) {
+      for (const command of [
+        CommandIDs.openSidebar,
+        CommandIDs.openRun,
+        CommandIDs.deleteExperiment
+      ]) {
         palette.addItem({ command, category: 'ML Studio' });
       }
     }

@@ -261,7 +261,11 @@ function DatasetView(props: { name: string }): JSX.Element {
   );
 }
 
-function ModelView(props: { name: string; openRun: (id: string) => void }): JSX.Element {
+function ModelView(props: {
+  name: string;
+  openRun: (id: string) => void;
+  deploy: (name: string, version: number) => void;
+}): JSX.Element {
   const [model, setModel] = useState<any>(null);
   const [versions, setVersions] = useState<any[]>([]);
   const base = `models/${encodeURIComponent(props.name)}`;
@@ -274,9 +278,17 @@ function ModelView(props: { name: string; openRun: (id: string) => void }): JSX.
   }
   return (
     <div className="mls-ModelView">
-      <h2>
-        {model.name} <span className="mls-RunId">version {model.version}</span>
-      </h2>
+      <div className="mls-RunView-header">
+        <h2>
+          {model.name} <span className="mls-RunId">version {model.version}</span>
+        </h2>
+        <button
+          className="jp-mod-styled jp-mod-accept mls-RunActions mls-Deploy"
+          onClick={() => props.deploy(model.name, model.version)}
+        >
+          Deploy
+        </button>
+      </div>
       <p>{model.description}</p>
       <div className="mls-Grid">
         <Section id="details" title="Details">
@@ -339,5 +351,13 @@ export const createCompareView = (runIds: string[]) =>
   wrap(`mlstudio-compare-${runIds.join('-')}`, `Compare ${runIds.length} runs`, <CompareView runIds={runIds} />);
 export const createDatasetView = (name: string) =>
   wrap(`mlstudio-dataset-${name}`, `Dataset ${name}`, <DatasetView name={name} />);
-export const createModelView = (name: string, openRun: (id: string) => void) =>
-  wrap(`mlstudio-model-${name}`, `Model ${name}`, <ModelView name={name} openRun={openRun} />);
+export const createModelView = (
+  name: string,
+  openRun: (id: string) => void,
+  deploy: (name: string, version: number) => void
+) =>
+  wrap(
+    `mlstudio-model-${name}`,
+    `Model ${name}`,
+    <ModelView name={name} openRun={openRun} deploy={deploy} />
+  );

@@ -150,3 +150,39 @@ def test_file_browser_registers_a_csv_and_runs_delete(page, lab):
     assert not lab.workspace._store.tracking.search_runs() or all(
         r.run_id != doomed.id for r in lab.workspace._store.tracking.search_runs()
     )
+
+
+def test_deploy_from_model_view_and_delete_an_experiment(page, lab):
+    from jupyter_mlstudio.core import Experiment
+    from jupyter_mlstudio.core.webservice import Webservice
+    from tests.browser.conftest import ECHO_SCORE
+
+    (lab.root / "score.py").write_text(ECHO_SCORE)
+    open_sidebar(page)
+    page.click('.mls-List-models .mls-ListRow[data-name="iris_model"]')
+    page.locator(".mls-ModelView .mls-Deploy").click()
+    page.locator(".jp-Dialog input").fill("iris-svc")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.locator(".jp-Dialog input").fill("score.py")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    try:
+        view = page.locator('.mls-EndpointView[data-endpoint="iris-svc"]')
+        view.wait_for(timeout=30_000)
+        Webservice(lab.workspace, "iris-svc").wait_for_deployment()
+        view.locator(".mls-TestSend").click()
+        view.locator(".mls-TestAnswer.mls-mod-ok").wait_for(timeout=20_000)
+    finally:
+        Webservice(lab.workspace, "iris-svc").delete()
+
+    scratch = Experiment(lab.workspace, "scratch").start_logging()
+    scratch.complete()
+    row = page.locator(f'.mls-RunRow[data-run-id="{scratch.id}"]')
+    row.wait_for(timeout=20_000)
+    # Not awaited: the command waits for the confirmation dialog this test answers.
+    page.evaluate(
+        "() => { window.jupyterapp.commands.execute('mlstudio:delete-experiment', "
+        "{name: 'scratch'}); }"
+    )
+    page.locator(".jp-Dialog .jp-mod-warn").click()
+    row.wait_for(state="detached", timeout=20_000)
+    assert "scratch" not in lab.workspace.experiments
