@@ -9,6 +9,7 @@ one step to the next. User code runs in the kernel's own process, never in the c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import threading
@@ -43,22 +44,25 @@ class KernelPool:
 
     def _start_one(self) -> None:
         def start() -> None:
-            from jupyter_client.manager import KernelManager
+            # An async manager: nbclient then waits on its channels without blocking its
+            # loop, so it notices a kernel killed by a cancel (a blocking one never does).
+            from jupyter_client.manager import AsyncKernelManager
 
-            km = KernelManager(kernel_name=self._kernel_name)
+            km = AsyncKernelManager(kernel_name=self._kernel_name)
             try:
-                km.start_kernel()
-                client = km.client()
-                client.start_channels()
-                client.wait_for_ready(timeout=60)
-                client.stop_channels()
+                asyncio.run(km.start_kernel())
+                client = _ready_client(km)
+                try:
+                    client.wait_for_ready(timeout=60)
+                finally:
+                    client.stop_channels()
             except Exception as exc:  # handed to the step that takes it, as its error
                 self._ready.put(exc)
                 return
             with self._lock:
                 closed = self._closed
             if closed:
-                km.shutdown_kernel(now=True)
+                shutdown_kernel(km)
             else:
                 self._ready.put(km)
 
@@ -83,12 +87,25 @@ class KernelPool:
         while not self._ready.empty():
             item = self._ready.get_nowait()
             if not isinstance(item, Exception):
-                item.shutdown_kernel(now=True)
+                shutdown_kernel(item)
+
+
+def shutdown_kernel(km: Any, now: bool = True) -> None:
+    """Stop a pool kernel from any thread."""
+    asyncio.run(km.shutdown_kernel(now=now))
+
+
+def _ready_client(km: Any) -> Any:
+    from jupyter_client.blocking import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    return client
 
 
 def _run_code(km: Any, code: str) -> None:
-    client = km.client()
-    client.start_channels()
+    client = _ready_client(km)
     try:
         reply = client.execute_interactive(
             code, timeout=60, store_history=False, output_hook=lambda msg: None
@@ -134,13 +151,6 @@ def run_notebook(
     def on_execute(cell: Any, cell_index: int, **_: Any) -> None:
         current["index"] = cell_index
 
-    def on_executed(cell: Any, cell_index: int, execute_reply: Any, **_: Any) -> None:
-        for output in cell.get("outputs", []):
-            text = output.get("text") or output.get("data", {}).get("text/plain") or ""
-            if text:
-                log.write(text if text.endswith("\n") else text + "\n")
-        log.flush()
-
     prepare = (
         "import os as _os, sys as _sys\n"
         f"_os.environ.update({json.dumps(env)})\n"
@@ -157,14 +167,21 @@ def run_notebook(
         "    if _w is not None and '_run_logger' in _w.__dict__:\n"
         "        _w._run_logger.flush_all()\n"
     )
-    client = NotebookClient(
-        nb,
-        km=km,
-        timeout=None,
-        allow_errors=False,
-        on_cell_execute=on_execute,
-        on_cell_executed=on_executed,
-    )
+
+    class _LoggingClient(NotebookClient):
+        """Writes each output to the step's log as it arrives (the log is followed live)."""
+
+        def output(self, outs: Any, msg: Any, display_id: Any, cell_index: int) -> Any:
+            content = msg.get("content", {})
+            text = content.get("text") or content.get("data", {}).get("text/plain") or ""
+            if msg.get("msg_type") == "error":
+                text = f"{content.get('ename')}: {content.get('evalue')}"
+            if text:
+                log.write(text if text.endswith("\n") else text + "\n")
+                log.flush()
+            return super().output(outs, msg, display_id, cell_index)
+
+    client = _LoggingClient(nb, km=km, timeout=None, allow_errors=False, on_cell_execute=on_execute)
     outcome = NotebookOutcome(ok=True)
     try:
         _run_code(km, prepare)
@@ -198,7 +215,7 @@ def run_notebook(
     finally:
         executed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, executed)
-        threading.Thread(target=lambda: km.shutdown_kernel(now=False), daemon=True).start()
+        threading.Thread(target=shutdown_kernel, args=(km, False), daemon=True).start()
     outcome.cells = len(nb.cells)
     timings["total"] = time.perf_counter() - started
     outcome.timings = timings

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import sys
@@ -220,11 +221,15 @@ class Controller:
         return self.tracking.heartbeat(self.run_id)
 
     def _stop_kernel(self, run_id: str, km: Any) -> None:
+        """Kill the step's kernel process; nbclient, in the step's thread, then sees it dead.
+        (The kernel manager itself is not thread-safe: another thread is using it.)"""
         self.stopping.add(run_id)
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:  # it may be gone already
-            traceback.print_exc()
+        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _poll(self) -> None:
         from jupyter_mlstudio.core._run_logger import heartbeat_seconds

@@ -93,3 +93,35 @@ def test_a_notebook_without_parameters_cell_warns_and_runs(local_ws, code, capsy
     assert run.wait_for_completion(show_output=False) == "Completed"
     executed = run.get_steps()[0]._files.read_text("outputs/plain.ipynb")
     assert "value is 42" in executed
+
+
+def test_canceling_a_notebook_step_stops_its_kernel(local_ws, code):
+    import time
+
+    _write(
+        code / "slow.ipynb",
+        "seconds = 1",
+        "import time\nprint('sleeping', flush=True)\ntime.sleep(seconds)",
+    )
+    step = NotebookStep(
+        name="Slow",
+        notebook="slow.ipynb",
+        source_directory=str(code),
+        parameters={"seconds": 120},
+        allow_reuse=False,
+    )
+    run = Experiment(local_ws, "nb").submit(Pipeline(local_ws, [step]))
+    deadline = time.monotonic() + 120
+    while "sleeping" not in _log(run):
+        assert time.monotonic() < deadline, "the notebook never started"
+        time.sleep(0.2)
+    run.cancel()
+    assert run.wait_for_completion(show_output=False, raise_on_error=False) == "Canceled"
+    assert run.get_steps()[0].get_status() == "Canceled"
+
+
+def _log(run):
+    steps = run.get_steps()
+    if not steps or "logs/std_log.txt" not in steps[0].get_file_names():
+        return ""
+    return steps[0]._files.read_text("logs/std_log.txt")
