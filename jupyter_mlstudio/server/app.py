@@ -24,4 +24,5 @@ def setup(serverapp: Any) -> None:
     web_app.add_handlers(
         ".*$", [(url_path_join(base, API_PREFIX, path) + "/?$", h) for path, h in ROUTES]
     )
+    context.start()
     serverapp.log.info("jupyter_mlstudio: studio API at %s", url_path_join(base, API_PREFIX))

@@ -1,15 +1,20 @@
 """What every handler shares: the server's root folder, the studio over its workspace (loaded
-when it appears), and a small thread pool for the blocking store and file calls."""
+when it appears, recovering what a restart stopped), a small thread pool for the blocking
+store and file calls, and the thread that fires due pipeline schedules."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from jupyter_mlstudio.errors import WorkspaceNotFoundError
 from jupyter_mlstudio.studio import Studio, load_workspace
 from jupyter_mlstudio.studio.service import create_workspace, no_workspace_help
+from jupyter_mlstudio.studio.upkeep import Recovery, ScheduleTicker, recover
 
 __all__ = ["StudioContext"]
 
@@ -22,6 +27,23 @@ class StudioContext:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlstudio")
         self._lock = threading.Lock()
         self._studio: Studio | None = None
+        self.recovery: Recovery | None = None
+        seconds = float(os.environ.get("MLSTUDIO_SCHEDULE_SECONDS", "15"))
+        self.schedules = ScheduleTicker(self._workspace_if_any, seconds)
+
+    def start(self) -> None:
+        """Load the workspace now (recovering runs and endpoints) and start firing schedules."""
+        self.executor.submit(self._workspace_if_any)
+        self.schedules.start()
+
+    def _workspace_if_any(self) -> Any:
+        try:
+            return self.studio().workspace
+        except WorkspaceNotFoundError:
+            return None
+        except Exception:  # e.g. the store is down: logged, retried at the next call
+            logging.getLogger("jupyter_mlstudio.studio").exception("loading the workspace")
+            return None
 
     def studio(self) -> Studio:
         """The studio; raises WorkspaceNotFoundError (a 404 that says how to create one)."""
@@ -33,6 +55,7 @@ class StudioContext:
                     raise WorkspaceNotFoundError(
                         help_["message"], hint=help_["hint"], path=str(self.root)
                     )
+                self.recovery = recover(ws)
                 self._studio = Studio(ws)
             return self._studio
 
@@ -43,4 +66,5 @@ class StudioContext:
         return self.studio()
 
     def close(self) -> None:
+        self.schedules.close()
         self.executor.shutdown(wait=False, cancel_futures=True)

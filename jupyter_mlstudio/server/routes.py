@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_mlstudio.server.handlers import assets, events, runs, workspace
+from jupyter_mlstudio.server.handlers import assets, events, pipelines, runs, workspace
 
 __all__ = ["API_PREFIX", "ROUTES"]
 
 API_PREFIX = "mlstudio/api/v1"
 _ID = r"(?P<run_id>[^/]+)"
 _NAME = r"(?P<name>[^/]+)"
+_PID = r"(?P<pipeline_id>[^/]+)"
 
 ROUTES: list[tuple[str, Any]] = [
     ("workspace", workspace.WorkspaceHandler),
@@ -40,5 +41,11 @@ ROUTES: list[tuple[str, Any]] = [
     (f"endpoints/{_NAME}/logs", workspace.EndpointLogsHandler),
     (f"endpoints/{_NAME}/keys", workspace.EndpointKeysHandler),
     (f"endpoints/{_NAME}/test", workspace.EndpointTestHandler),
+    ("published-pipelines", pipelines.PublishedPipelinesHandler),
+    (f"published-pipelines/{_PID}", pipelines.PublishedPipelineHandler),
+    (f"published-pipelines/{_PID}/runs", pipelines.PublishedPipelineRunsHandler),
+    ("pipeline-endpoints", pipelines.PipelineEndpointsHandler),
+    (f"pipeline-endpoints/{_NAME}/runs", pipelines.PipelineEndpointRunsHandler),
+    ("schedules", pipelines.SchedulesHandler),
     ("events", events.EventsHandler),
 ]

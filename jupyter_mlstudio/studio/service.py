@@ -13,6 +13,7 @@ from jupyter_mlstudio.errors import WorkspaceNotFoundError
 from jupyter_mlstudio.studio.assets import AssetService
 from jupyter_mlstudio.studio.endpoints import EndpointService
 from jupyter_mlstudio.studio.feed import ChangeFeed
+from jupyter_mlstudio.studio.pipelines import PipelineService
 from jupyter_mlstudio.studio.runs import RunService
 
 __all__ = ["Studio", "create_workspace", "load_workspace", "no_workspace_help"]
@@ -60,6 +61,7 @@ class Studio:
         self.runs = RunService(workspace)
         self.assets = AssetService(workspace)
         self.endpoints = EndpointService(workspace)
+        self.pipelines = PipelineService(workspace)
 
     @cached_property
     def feed(self) -> ChangeFeed:
