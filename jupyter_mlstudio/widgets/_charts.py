@@ -1,0 +1,86 @@
+"""Live line charts of metric series: one plotly ``FigureWidget`` per series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as w
+
+from jupyter_mlstudio.widgets._series import CHART_POINTS, SeriesBuffer
+
+__all__ = ["SeriesCharts", "line_figure"]
+
+CHART_HEIGHT = 260
+
+
+def line_figure(title: str, *, height: int = CHART_HEIGHT, x_title: str = "step") -> Any:
+    """An empty FigureWidget laid out for a small live chart."""
+    import plotly.graph_objects as go
+
+    return go.FigureWidget(
+        layout={
+            "title": {"text": title, "font": {"size": 13}, "x": 0.02},
+            "height": height,
+            "margin": {"l": 50, "r": 10, "t": 36, "b": 36},
+            "xaxis": {"title": {"text": x_title}},
+            "showlegend": False,
+            "template": "plotly_white",
+        }
+    )
+
+
+class SeriesCharts:
+    """One chart per numeric series of a run; charts appear as series do."""
+
+    def __init__(self, max_points: int = CHART_POINTS) -> None:
+        self.max_points = max_points
+        self.buffers: dict[str, SeriesBuffer] = {}
+        self.figures: dict[str, Any] = {}
+        self.widget = w.GridBox(
+            layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))")
+        )
+        self.widget.add_class("mls-charts")
+
+    def set_series(
+        self, key: str, steps: Sequence[int], values: Sequence[float | None], total: int
+    ) -> None:
+        self.buffers[key] = SeriesBuffer(key, steps, values, total_logged=total)
+        self._draw(key)
+
+    def extend(self, key: str, steps: Sequence[int], values: Sequence[float | None]) -> bool:
+        """Add live points to a series the charts hold; False if it holds no such series."""
+        buffer = self.buffers.get(key)
+        if buffer is None:
+            return False
+        if buffer.extend(steps, values):
+            self._draw(key)
+        return True
+
+    def _draw(self, key: str) -> None:
+        buffer = self.buffers[key]
+        if len(buffer) < 2:
+            return  # one value is a scalar: the metrics table shows it
+        x, y = buffer.chart_points(self.max_points)
+        title = key
+        if buffer.total_logged > len(x):
+            shown = f"{len(x):,} of {buffer.total_logged:,} points"
+            title += f" <span style='font-size:10px'>({shown})</span>"
+        figure = self.figures.get(key)
+        if figure is None:
+            figure = line_figure(title)
+            figure.add_scatter(
+                x=x, y=y, mode="lines+markers" if len(x) <= 60 else "lines", name=key
+            )
+            self.figures[key] = figure
+            self.widget.children = [self.figures[k] for k in sorted(self.figures)]
+            return
+        with figure.batch_update():
+            trace = figure.data[0]
+            trace.x, trace.y = x, y
+            trace.mode = "lines+markers" if len(x) <= 60 else "lines"
+            figure.layout.title.text = title
+
+    def point_counts(self) -> dict[str, int]:
+        """Points each chart draws (after downsampling)."""
+        return {k: len(f.data[0].x) for k, f in self.figures.items()}

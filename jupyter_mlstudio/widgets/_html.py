@@ -1,0 +1,112 @@
+"""Small HTML pieces the widgets and their text/HTML fallback share."""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import time
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = [
+    "STATUS_COLORS",
+    "artifact_url",
+    "duration",
+    "fmt",
+    "status_badge",
+    "table",
+    "timestamp",
+]
+
+# Status -> colour, as the studio's run list shows them.
+STATUS_COLORS = {
+    "NotStarted": "#9e9e9e",
+    "Queued": "#9e9e9e",
+    "Preparing": "#42a5f5",
+    "Starting": "#42a5f5",
+    "Provisioning": "#42a5f5",
+    "Running": "#1e88e5",
+    "Finalizing": "#1e88e5",
+    "CancelRequested": "#fb8c00",
+    "Completed": "#43a047",
+    "Failed": "#e53935",
+    "Canceled": "#fb8c00",
+    "Reused": "#7cb342",
+}
+
+
+def status_badge(status: str) -> str:
+    color = STATUS_COLORS.get(status, "#757575")
+    return (
+        f'<span class="mls-status" data-status="{html.escape(status)}" style="background:{color};'
+        'color:white;border-radius:3px;padding:1px 6px;font-weight:600">'
+        f"{html.escape(status)}</span>"
+    )
+
+
+def fmt(value: Any) -> str:
+    """A cell's text: numbers short, the rest as given."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return f"{value:.6g}"
+    return str(value)
+
+
+def timestamp(ts: float | None) -> str:
+    if not ts:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def duration(started: float | None, ended: float | None, now: float | None = None) -> str:
+    if not started:
+        return ""
+    seconds = max(0.0, (ended or now or time.time()) - started)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    raw_columns: Iterable[int] = (),
+    empty: str = "",
+) -> str:
+    """An HTML table; cells are escaped except those in ``raw_columns`` (already HTML)."""
+    raw = set(raw_columns)
+    body = [
+        "<tr>"
+        + "".join(
+            f"<td>{cell if i in raw else html.escape(fmt(cell))}</td>" for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    ]
+    if not body and empty:
+        return f'<div class="mls-empty" style="color:#757575">{html.escape(empty)}</div>'
+    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    return (
+        '<table class="mls-table" style="border-collapse:collapse;font-size:12px">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def artifact_url(run_id: str, name: str) -> str:
+    """The studio's link for a run file, from the Jupyter server's base URL."""
+    base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
+    query = urllib.parse.urlencode({"path": name})
+    return (
+        f"{base.rstrip('/')}/mlstudio/api/v1/runs/{urllib.parse.quote(run_id, safe='')}"
+        f"/artifacts/content?{query}"
+    )
