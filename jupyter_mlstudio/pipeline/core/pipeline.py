@@ -46,6 +46,14 @@ class Pipeline:
         self.default_source_directory = default_source_directory
         self._partial = dict(_partial or {})
 
+    @classmethod
+    def load(cls, path: str, workspace: Workspace | None = None) -> Pipeline:
+        """The pipeline of a designer document (``x.mlpipeline``), validated: each node a
+        notebook step. ``workspace`` defaults to the one found from the document's folder."""
+        from jupyter_mlstudio.designer.compiler import load_pipeline
+
+        return load_pipeline(path, workspace)
+
     def _compile(self) -> tuple[dict[str, Any], list[Diagnostic]]:
         return compile_graph(
             self._steps,
