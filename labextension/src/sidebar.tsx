@@ -1,6 +1,6 @@
 /**
  * The "ML Studio" left sidebar: the workspace, its datasets, experiments and runs (a tree
- * with live status badges), models, compute and endpoints.
+ * with live status badges), published pipelines and schedules, models, compute and endpoints.
  */
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
@@ -16,6 +16,7 @@ import {
   WorkspaceInfo
 } from './types';
 import { VirtualList } from './virtuallist';
+import { PipelinesList } from './pipelines';
 
 export interface SidebarActions {
   openRun(runId: string): void;
@@ -342,6 +343,9 @@ function Sidebar(props: { events: EventStream; actions: SidebarActions }): JSX.E
           </Section>
           <Section id="runs" title="Experiments and runs" count={experiments.length}>
             <RunsTree events={props.events} actions={props.actions} reloadKey={reloadKey} />
+          </Section>
+          <Section id="pipelines" title="Pipelines">
+            <PipelinesList reloadKey={reloadKey} openRun={props.actions.openRun} />
           </Section>
           <Section id="models" title="Models" count={models.length}>
             <FilteredList

@@ -186,3 +186,39 @@ def test_deploy_from_model_view_and_delete_an_experiment(page, lab):
     page.locator(".jp-Dialog .jp-mod-warn").click()
     row.wait_for(state="detached", timeout=20_000)
     assert "scratch" not in lab.workspace.experiments
+
+
+def test_run_a_published_pipeline_from_the_sidebar(page, lab):
+    from jupyter_mlstudio.core.run import Run
+    from jupyter_mlstudio.pipeline.core import Pipeline, PipelineParameter
+    from jupyter_mlstudio.pipeline.steps import PythonScriptStep
+
+    code = lab.root / "pipeline_code"
+    code.mkdir(exist_ok=True)
+    (code / "greet.py").write_text(
+        "import sys\nfrom jupyter_mlstudio.core import Run\n"
+        "Run.get_context().log('times', int(sys.argv[1]))\n"
+    )
+    times = PipelineParameter("times", default_value=1)
+    step = PythonScriptStep(
+        name="Greet", script_name="greet.py", source_directory=str(code), arguments=[times]
+    )
+    Pipeline(lab.workspace, [step]).publish(name="greeter", version="3")
+    open_sidebar(page)
+    page.click('.mls-Sidebar-header button[title="Refresh"]')
+    row = page.locator('.mls-List-pipelines .mls-ListRow[data-name="greeter"]')
+    row.wait_for(timeout=20_000)
+    assert "v3" in row.inner_text()
+    row.locator("button", has_text="Run").click()
+    page.locator(".jp-Dialog input").fill("from-sidebar")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.locator(".jp-Dialog input").fill('{"times": 4}')
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    view = page.locator(".mls-RunView")
+    view.last.wait_for(timeout=20_000)
+    run_id = view.last.get_attribute("data-run-id")
+    shot(page, "pipeline-run-from-sidebar")
+    run = Run.get(lab.workspace, run_id)
+    assert run.experiment.name == "from-sidebar"
+    assert run.wait_for_completion(show_output=False) == "Completed"
+    assert run.find_step_run("Greet")[0].get_metrics()["times"] == 4
