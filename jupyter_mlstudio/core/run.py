@@ -128,11 +128,19 @@ class Run:
 
     @property
     def display_name(self) -> str | None:
-        return self._record.display_name or self._record.name or self._id
+        record = self._record
+        # The store cannot change the display_name column once the run exists: a tag holds it.
+        return (
+            record.tags.get("mlstudio.display_name")
+            or record.display_name
+            or record.name
+            or self._id
+        )
 
     @display_name.setter
     def display_name(self, value: str) -> None:
         self._store.set_tags(self._id, {"mlstudio.display_name": value})
+        self._refresh()
 
     @property
     def type(self) -> str:
