@@ -107,6 +107,7 @@ def submit_script(
     """
     from jupyter_mlstudio.core.experiment import new_run_id
     from jupyter_mlstudio.core.run import Run
+    from jupyter_mlstudio.execution import dask_compute
     from jupyter_mlstudio.execution.launcher import launch_job
     from jupyter_mlstudio.execution.spec import JobSpec
 
@@ -115,6 +116,10 @@ def submit_script(
     command = _command(config, source)
     files = list_snapshot_files(source)  # checks the size limit before anything is stored
     target = ws._store.assets.get_compute_target(_target_name(config.compute_target))
+    if dask_compute.is_dask_target(target):
+        # Jobs on a Dask cluster run on its workers, whoever submits them (sweeps included);
+        # the cluster must answer before anything is stored.
+        launcher = dask_compute.DaskLauncher(ws, target)
     env = config.environment
     inputs = JobInputs()
     arguments = [job_argument(ws, a, inputs) for a in config.arguments]
@@ -168,9 +173,21 @@ def submit_script(
         max_run_duration_seconds=config.max_run_duration_seconds,
         inputs=inputs.to_materialize,
         outputs=inputs.outputs,
+        environment=env.get_definition(),
+        environment_fingerprint=env.fingerprint(),
     )
-    pid, started = (launcher or launch_job)(spec)
-    ws._store.tracking.update_run(record.run_id, process=(pid, _host(), started or 0.0))
+    try:
+        pid, started = (launcher or launch_job)(spec)
+    except Exception as exc:  # the run must not stay NotStarted when its job cannot start
+        ws._store.tracking.update_run(
+            record.run_id,
+            status=RunStatus.FAILED,
+            ended=True,
+            error={"code": "StartFailed", "message": f"The job could not be started: {exc}"},
+        )
+        raise
+    if pid:  # 0: the launcher recorded the run's process itself (Dask)
+        ws._store.tracking.update_run(record.run_id, process=(pid, _host(), started or 0.0))
     return Run._for_record(experiment, ws._store.tracking.get_run(record.run_id))
 
 

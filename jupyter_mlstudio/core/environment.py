@@ -1,9 +1,12 @@
 """Environments: the Python and packages a run uses (azureml.core.Environment).
 
-For now an environment runs in the Python that runs jupyter_mlstudio (or the interpreter
-named by ``env.python.interpreter_path``); its definition, variables and package list are
-recorded and versioned, and building isolated environments from them is the environments
-issue's work.
+A definition (pip and conda packages, variables, docker settings) is recorded and versioned
+with ``register``. When a run starts, its supervisor materializes the definition
+(``jupyter_mlstudio.execution.environments``): packages this Python already has need no
+build; otherwise a virtual environment is built once per definition and shared by every
+job, step, trial and endpoint using it, with a Jupyter kernel of its own. With
+``env.python.user_managed_dependencies = True`` the interpreter in
+``env.python.interpreter_path`` runs as it is.
 """
 
 from __future__ import annotations
@@ -169,6 +172,19 @@ class Environment:
         env.version = None if version is None else str(version)
         return env
 
+    def build_local(
+        self, workspace: Workspace | None = None, useDocker: bool = False, **kwargs: Any
+    ) -> str:
+        """Materialize this environment on this machine now; returns its Python.
+
+        The build output is printed; a later run with the same definition reuses the
+        result. Raises ``EnvironmentBuildError`` (with pip's reason) when it fails.
+        """
+        from jupyter_mlstudio.execution.environments import materialize
+
+        result = materialize(self.get_definition(), self.fingerprint(), print)
+        return result.python
+
     def python_executable(self) -> str:
         """The interpreter a run in this environment uses."""
         path = self.python.interpreter_path
@@ -238,5 +254,23 @@ def _curated_minimal() -> Environment:
     return env
 
 
-# Named environments that resolve to the Python running jupyter_mlstudio.
-CURATED = {"mlstudio-sklearn": _curated_sklearn, "AzureML-Minimal": _curated_minimal}
+def _curated_named(name: str, packages: list[str]) -> Any:
+    def make() -> Environment:
+        env = Environment(name)
+        env.python.conda_dependencies = CondaDependencies.create(pip_packages=packages)
+        env.version = "1"
+        return env
+
+    return make
+
+
+# Named environments whose packages this Python has: they need no build.
+CURATED = {
+    "mlstudio-sklearn": _curated_sklearn,
+    "mlstudio-minimal": _curated_named("mlstudio-minimal", []),
+    "mlstudio-notebook": _curated_named("mlstudio-notebook", ["papermill", "ipykernel"]),
+    "AzureML-Minimal": _curated_minimal,
+    "AzureML-sklearn-1.0-ubuntu20.04-py38-cpu": _curated_named(
+        "AzureML-sklearn-1.0-ubuntu20.04-py38-cpu", ["scikit-learn", "pandas", "joblib"]
+    ),
+}

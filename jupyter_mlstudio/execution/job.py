@@ -21,11 +21,19 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
-from jupyter_mlstudio.execution.liveness import this_process
+from jupyter_mlstudio.execution.environments import (
+    EnvironmentBuildError,
+    MaterializedEnvironment,
+    materialize,
+)
+from jupyter_mlstudio.execution.liveness import reap, this_process
 from jupyter_mlstudio.execution.spec import JobSpec
-from jupyter_mlstudio.store import ArtifactStore, RunStatus, TrackingStore, open_store
+from jupyter_mlstudio.store import ArtifactStore, RunsFilter, RunStatus, TrackingStore, open_store
+from jupyter_mlstudio.store.entities import ACTIVE_STATUSES, SLOT_RUN_TYPES
 
 LOG_NAME = "logs/std_log.txt"
+BUILD_LOG_NAME = "logs/environment_build.txt"
+_REAP_EVERY_SECONDS = 2.0
 _TERM_GRACE_SECONDS = 5.0
 _LOG_SYNC_SECONDS = 2.0
 
@@ -42,15 +50,20 @@ class Supervisor:
         self.artifacts = ArtifactStore(spec.artifact_root, spec.artifact_options)
         self.prefix = f"runs/{spec.run_id}"
         self.cancel = threading.Event()
+        # Set on SIGUSR1: the process that started us (a Dask worker) died.
+        self.lost = threading.Event()
         self.child: subprocess.Popen[bytes] | None = None
         self.last_beat = 0.0
+        self.environment: MaterializedEnvironment | None = None
 
     # ---- steps -------------------------------------------------------------------------
     def run(self) -> None:
         spec = self.spec
         self.tracking.update_run(spec.run_id, process=this_process())
+        if spec.environment is not None and not self._prepare_environment():
+            return
         if not self._wait_for_slot():
-            self._finish(RunStatus.CANCELED, None)
+            self._finish(*self._stopped_outcome())
             return
         workdir = Path(tempfile.mkdtemp(prefix=f"mlstudio-{spec.run_id}-"))
         try:
@@ -65,12 +78,75 @@ class Supervisor:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    def _prepare_environment(self) -> bool:
+        """Materialize the run's environment (status Preparing); False if the run ended."""
+        spec = self.spec
+        assert spec.environment is not None
+        self.tracking.update_run(
+            spec.run_id,
+            status=RunStatus.PREPARING,
+            only_from=[RunStatus.NOT_STARTED, RunStatus.QUEUED],
+        )
+        lines: list[str] = []
+        result: dict[str, Any] = {}
+
+        def build() -> None:
+            try:
+                result["env"] = materialize(
+                    spec.environment or {}, spec.environment_fingerprint or "", lines.append
+                )
+            except EnvironmentBuildError as exc:
+                result["error"] = exc
+            except Exception as exc:  # reported as the run's error below
+                result["error"] = exc
+
+        worker = threading.Thread(target=build, name="mlstudio-env-build", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self._beat()  # a cancel is honoured once the build is over (pip is not stopped)
+            worker.join(0.2)
+        if lines:
+            self.artifacts.put_bytes(
+                ("\n".join(lines) + "\n").encode(), f"{self.prefix}/{BUILD_LOG_NAME}"
+            )
+        error = result.get("error")
+        if error is not None:
+            message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+            self._note(f"Environment: {message}")
+            self._finish(
+                RunStatus.FAILED,
+                {
+                    "code": "EnvironmentBuildFailed",
+                    "message": message,
+                    "hint": getattr(error, "hint", None),
+                },
+            )
+            return False
+        self.environment = result["env"]
+        self._note(self.environment.message)
+        if self.cancel.is_set() or self.lost.is_set():
+            self._finish(*self._stopped_outcome())
+            return False
+        return True
+
+    def _stopped_outcome(self) -> tuple[RunStatus, dict[str, object] | None]:
+        if self.lost.is_set():
+            return RunStatus.FAILED, {
+                "code": "WorkerLost",
+                "message": "The Dask worker process running this job died (it was killed, or "
+                "ran out of memory); the job was stopped with it.",
+            }
+        return RunStatus.CANCELED, None
+
     def _wait_for_slot(self) -> bool:
         spec = self.spec
         self.tracking.update_run(
-            spec.run_id, status=RunStatus.QUEUED, only_from=[RunStatus.NOT_STARTED]
+            spec.run_id,
+            status=RunStatus.QUEUED,
+            only_from=[RunStatus.NOT_STARTED, RunStatus.PREPARING],
         )
         announced = False
+        last_reap = time.monotonic()
         while not self.tracking.acquire_slot(spec.run_id, spec.target, spec.max_concurrency):
             if not announced:
                 self._note(
@@ -78,9 +154,24 @@ class Supervisor:
                     f"{spec.max_concurrency} jobs at once."
                 )
                 announced = True
-            if self._beat() or self.cancel.wait(0.5):
+            if time.monotonic() - last_reap > _REAP_EVERY_SECONDS:
+                last_reap = time.monotonic()
+                self._reap_dead_holders()
+            if self._beat() or self.cancel.wait(0.5) or self.lost.is_set():
                 return False
-        return not self.cancel.is_set()
+        return not (self.cancel.is_set() or self.lost.is_set())
+
+    def _reap_dead_holders(self) -> None:
+        """Free the slots of runs on our target whose process died without saying so."""
+        holders = self.tracking.search_runs(
+            RunsFilter(
+                statuses=tuple(str(s) for s in ACTIVE_STATUSES),
+                run_types=tuple(sorted(SLOT_RUN_TYPES)),
+            )
+        )
+        for record in holders:
+            if record.target == self.spec.target and record.run_id != self.spec.run_id:
+                reap(self.tracking, record, _heartbeat_seconds())
 
     def _copy_snapshot(self, workdir: Path) -> None:
         prefix = f"snapshots/{self.spec.run_id}"
@@ -110,6 +201,7 @@ class Supervisor:
             "AZUREML_RUN_ID": spec.run_id,
             "PYTHONUNBUFFERED": "1",
         }
+        command = self._environment_command(command, env)
         with _LogWriter(self.artifacts, f"{self.prefix}/{LOG_NAME}") as log:
             try:
                 self.child = subprocess.Popen(
@@ -135,6 +227,9 @@ class Supervisor:
             )
             timed_out = False
             while self.child.poll() is None:
+                if self.lost.is_set():
+                    self._stop_child()
+                    break
                 if self._beat() or self.cancel.is_set():
                     self.cancel.set()
                     self._stop_child()
@@ -174,8 +269,8 @@ class Supervisor:
         self, code: int, timed_out: bool, tail: str
     ) -> tuple[RunStatus, dict[str, object] | None]:
         spec = self.spec
-        if self.cancel.is_set():
-            return RunStatus.CANCELED, None
+        if self.cancel.is_set() or self.lost.is_set():
+            return self._stopped_outcome()
         if timed_out:
             return RunStatus.FAILED, {
                 "code": "Timeout",
@@ -198,6 +293,21 @@ class Supervisor:
             "exitCode": code,
             "logTail": tail[-4000:],
         }
+
+    def _environment_command(self, command: list[str], env: dict[str, str]) -> list[str]:
+        """Run the command with the built environment's Python (and its kernel, PATH)."""
+        built = self.environment
+        if built is None or built.path is None:
+            return command
+        if command and command[0] == self.spec.python:
+            command = [built.python, *command[1:]]
+        env["VIRTUAL_ENV"] = str(built.path)
+        env["PATH"] = f"{built.path / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        share = str(built.path / "share" / "jupyter")
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (share, env.get("JUPYTER_PATH")) if p)
+        if "MLSTUDIO_KERNEL" not in self.spec.environment_variables:
+            env["MLSTUDIO_KERNEL"] = built.kernel_name  # notebook steps run in the venv too
+        return command
 
     def _stop_child(self) -> None:
         child = self.child
@@ -338,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = Supervisor(spec)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.cancel.set())
     signal.signal(signal.SIGINT, lambda *_: supervisor.cancel.set())
+    signal.signal(signal.SIGUSR1, lambda *_: supervisor.lost.set())
     try:
         supervisor.run()
     except BaseException as exc:  # the run must never stay Running because we crashed

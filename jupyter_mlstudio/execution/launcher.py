@@ -66,7 +66,19 @@ def signal_cancel(record: RunRecord) -> None:
     if record.pid is None or record.host not in (None, socket.gethostname()):
         return  # the supervisor sees the cancel request at its next heartbeat
     if is_alive(record.pid, record.pid_started_at):
+        if _is_cluster_process(record.pid):
+            return  # a run queued on a Dask cluster: its task sees the request when it starts
         try:
             os.kill(record.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+
+def _is_cluster_process(pid: int) -> bool:
+    """Whether ``pid`` is a Dask cluster process (it drives queued runs; never signal it)."""
+    import psutil
+
+    try:
+        return "jupyter_mlstudio.execution.dask_compute" in psutil.Process(pid).cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False

@@ -25,6 +25,11 @@ class JobSpec:
     # Folders the command writes (pipeline data), uploaded as pipeline_data/<name>; a
     # declared output left empty fails the run.
     outputs: list[str] = field(default_factory=list)
+    # The environment definition (Environment.get_definition()) and its fingerprint: the
+    # supervisor materializes it (execution/environments.py) and runs the command with its
+    # Python. None: run with ``python`` as it is.
+    environment: dict[str, Any] | None = None
+    environment_fingerprint: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

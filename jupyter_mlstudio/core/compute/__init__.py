@@ -1,8 +1,9 @@
 """Compute targets (azureml.core.compute): where runs execute.
 
 Every workspace has ``local``: a pool of processes on this machine, as many at once as it
-has cores. ``AmlCompute`` clusters are local process pools too, running at most ``max_nodes``
-jobs at once; the environments-and-compute issue adds Dask clusters.
+has cores (``ComputeTarget(ws, "local").update(max_nodes=n)`` changes it). ``AmlCompute``
+clusters are Dask ``LocalCluster``s scaling between ``min_nodes`` and ``max_nodes``;
+``DaskCompute.attach_configuration(address)`` attaches a Dask scheduler run elsewhere.
 """
 
 from jupyter_mlstudio.core.compute.compute import (
@@ -10,6 +11,7 @@ from jupyter_mlstudio.core.compute.compute import (
     AmlCompute,
     ComputeInstance,
     ComputeTarget,
+    DaskCompute,
     LocalCompute,
     ProvisioningConfiguration,
 )
@@ -19,6 +21,7 @@ __all__ = [
     "AmlCompute",
     "ComputeInstance",
     "ComputeTarget",
+    "DaskCompute",
     "LocalCompute",
     "ProvisioningConfiguration",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyter_mlstudio.core._names import check_name
-from jupyter_mlstudio.errors import ValidationError
+from jupyter_mlstudio.errors import ComputeTargetException, ValidationError
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
@@ -22,6 +22,8 @@ class ProvisioningConfiguration:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def max_concurrency(self) -> int:
+        if self.compute_type == "Dask":
+            return _ATTACHED_CONCURRENCY  # the scheduler's workers set the pace
         nodes = self.settings.get("max_nodes")
         if nodes is None:
             return os.cpu_count() or 1
@@ -32,6 +34,10 @@ class ProvisioningConfiguration:
         if value < 1:
             raise ValidationError(f"max_nodes must be at least 1, not {value}.")
         return value
+
+
+# The slot limit of an attached Dask scheduler: its own workers limit how many jobs run.
+_ATTACHED_CONCURRENCY = 100_000
 
 
 class ComputeTarget:
@@ -81,10 +87,39 @@ class ComputeTarget:
                 "'local' is the name of the built-in local target.", hint="Choose another name."
             )
         cfg = provisioning_configuration
-        record = workspace._store.assets.upsert_compute_target(
-            name, cfg.compute_type, cfg.settings, cfg.max_concurrency()
+        from jupyter_mlstudio.execution import dask_compute
+
+        assets = workspace._store.assets
+        if cfg.compute_type == dask_compute.ATTACHED_TYPE:
+            # Say now, within seconds, when the scheduler does not answer.
+            dask_compute.connect(str(cfg.settings["address"])).close()
+        try:
+            previous = assets.get_compute_target(name)
+        except ComputeTargetException:
+            previous = None
+        if previous is not None and dask_compute.is_dask_target(previous):
+            dask_compute.stop_cluster(previous)  # replaced: the new settings take effect
+        record = assets.upsert_compute_target(
+            name,
+            cfg.compute_type,
+            cfg.settings,
+            cfg.max_concurrency(),
+            provisioning_state="Creating"
+            if cfg.compute_type == dask_compute.CLUSTER_TYPE
+            else "Succeeded",
         )
+        if cfg.compute_type == dask_compute.CLUSTER_TYPE:
+            # Provisioning starts now; wait_for_completion() (or the first job) waits for it.
+            dask_compute.ensure_cluster(workspace._store, name, workspace.metadata_url, wait=False)
+            record = assets.get_compute_target(name)
         return ComputeTarget._from_record(workspace, record)
+
+    @staticmethod
+    def attach(
+        workspace: Workspace, name: str, attach_configuration: ProvisioningConfiguration
+    ) -> ComputeTarget:
+        """Attach an existing compute (a Dask scheduler) under ``name``."""
+        return ComputeTarget.create(workspace, name, attach_configuration)
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, ComputeTarget]:
@@ -100,11 +135,56 @@ class ComputeTarget:
         timeout_in_minutes: int = 25,
         is_delete_operation: bool = False,
     ) -> None:
-        """Local targets are ready as soon as they are created."""
+        """Wait until the target is ready (a Dask cluster: until its scheduler answers)."""
+        from jupyter_mlstudio.execution import dask_compute
+
+        record = self.workspace._store.assets.get_compute_target(self.name)
+        if dask_compute.is_dask_target(record) and not is_delete_operation:
+            if show_output:
+                print(f"Provisioning {self.name!r} ({record.type})...", flush=True)
+            address, _ = dask_compute.ensure_cluster(
+                self.workspace._store, self.name, self.workspace.metadata_url
+            )
+            self.refresh_state()
+            if show_output:
+                status = dask_compute.cluster_status(str(address))
+                print(
+                    f"Provisioning state of {self.name!r}: {self.provisioning_state}; "
+                    f"scheduler {address}; {status['currentNodeCount']} nodes "
+                    f"({status['busyNodeCount']} busy, {status['idleNodeCount']} idle)",
+                    flush=True,
+                )
+            return
         if show_output:
             print(f"Provisioning state of {self.name!r}: {self.provisioning_state}")
 
     def get_status(self) -> dict[str, Any]:
+        """Allocation and node counts: for a Dask target, its workers (busy and idle)."""
+        from jupyter_mlstudio.execution import dask_compute
+
+        record = self.workspace._store.assets.get_compute_target(self.name)
+        if dask_compute.is_dask_target(record):
+            info = record.config.get(dask_compute.CLUSTER_KEY) or {}
+            address = record.config.get("address") or info.get("address")
+            status: dict[str, Any] = {
+                "provisioningState": record.provisioning_state,
+                "vmSize": self.settings.get("vm_size"),
+                "minNodes": self.settings.get("min_nodes"),
+                "maxNodes": self.settings.get("max_nodes"),
+                "schedulerAddress": address,
+            }
+            if address is None or (
+                record.type == dask_compute.CLUSTER_TYPE and not dask_compute._cluster_alive(info)
+            ):
+                return {**status, "allocationState": "Stopped", "currentNodeCount": 0,
+                        "busyNodeCount": 0, "idleNodeCount": 0}  # fmt: skip
+            nodes = dask_compute.cluster_status(str(address))
+            resizing = record.type == dask_compute.CLUSTER_TYPE and not (
+                int(self.settings.get("min_nodes") or 0)
+                <= nodes["currentNodeCount"]
+                <= int(self.settings.get("max_nodes") or nodes["currentNodeCount"])
+            )
+            return {**status, "allocationState": "Resizing" if resizing else "Steady", **nodes}
         return {
             "allocationState": "Steady",
             "currentNodeCount": self.max_concurrency,
@@ -116,7 +196,13 @@ class ComputeTarget:
         self._load(self.workspace, self.workspace._store.assets.get_compute_target(self.name))
 
     def delete(self) -> None:
+        """Remove the target (a Dask cluster started for it stops)."""
+        from jupyter_mlstudio.execution import dask_compute
+
+        record = self.workspace._store.assets.get_compute_target(self.name)
         self.workspace._store.assets.delete_compute_target(self.name)
+        if dask_compute.is_dask_target(record):
+            dask_compute.stop_cluster(record)
 
     def detach(self) -> None:
         self.delete()
@@ -135,9 +221,23 @@ class ComputeTarget:
 
 
 class LocalCompute(ComputeTarget):
-    """This machine: a pool of processes, one per core."""
+    """This machine: a pool of processes, one per core unless set otherwise.
+
+    Every job, pipeline step and sweep trial on ``local`` from any process on this machine
+    takes a slot; runs wait in Queued while all are taken.
+    """
 
     _type = "local"
+
+    def update(self, max_nodes: int | None = None, **kwargs: Any) -> None:
+        """Set how many jobs run at once on this machine (``max_nodes``)."""
+        if max_nodes is None:
+            return
+        cfg = ProvisioningConfiguration("local", {"max_nodes": max_nodes})
+        record = self.workspace._store.assets.upsert_compute_target(
+            "local", "local", {**self.settings, "max_nodes": max_nodes}, cfg.max_concurrency()
+        )
+        self._load(self.workspace, record)
 
     @staticmethod
     def _ensure(workspace: Workspace) -> None:
@@ -147,7 +247,9 @@ class LocalCompute(ComputeTarget):
 
 
 class AmlCompute(ComputeTarget):
-    """A training cluster; locally, a process pool of at most ``max_nodes`` jobs."""
+    """A training cluster: a Dask ``LocalCluster`` of worker processes, one job per node,
+    scaling between ``min_nodes`` and ``max_nodes`` (idle nodes go after
+    ``idle_seconds_before_scaledown``)."""
 
     _type = "AmlCompute"
 
@@ -172,6 +274,10 @@ class AmlCompute(ComputeTarget):
         location: str | None = None,
         enable_node_public_ip: bool = True,
     ) -> ProvisioningConfiguration:
+        """Settings of a cluster; ``max_nodes`` below ``min_nodes`` is refused."""
+        from jupyter_mlstudio.execution.dask_compute import validate_nodes
+
+        min_nodes, max_nodes = validate_nodes(min_nodes, max_nodes)
         settings = {
             "vm_size": vm_size,
             "vm_priority": vm_priority,
@@ -197,11 +303,33 @@ class AmlCompute(ComputeTarget):
         ):
             if value is not None:
                 settings[key] = value
+        from jupyter_mlstudio.execution.dask_compute import CLUSTER_KEY, validate_nodes
+
+        validate_nodes(settings.get("min_nodes"), settings.get("max_nodes"))
+        settings.pop(CLUSTER_KEY, None)
         cfg = ProvisioningConfiguration(self.type, settings)
-        record = self.workspace._store.assets.upsert_compute_target(
-            self.name, self.type, settings, cfg.max_concurrency()
-        )
-        self._load(self.workspace, record)
+        target = ComputeTarget.create(self.workspace, self.name, cfg)
+        self._load(self.workspace, self.workspace._store.assets.get_compute_target(target.name))
+
+
+class DaskCompute(ComputeTarget):
+    """An existing Dask scheduler (deployed with dask-kubernetes, dask-jobqueue, ...).
+
+    Its workers need jupyter_mlstudio installed and must reach the workspace's metadata URL
+    and artifact root (PostgreSQL and an object store for a multi-machine workspace).
+    """
+
+    _type = "Dask"
+
+    @staticmethod
+    def attach_configuration(address: str, **kwargs: Any) -> ProvisioningConfiguration:
+        """``address``: the scheduler, e.g. ``tcp://10.0.0.5:8786``."""
+        if not isinstance(address, str) or not address.strip():
+            raise ValidationError("attach_configuration needs the scheduler's address.")
+        text = address.strip()
+        if "://" not in text:
+            text = f"tcp://{text}"
+        return ProvisioningConfiguration("Dask", {"address": text})
 
 
 class ComputeInstance(ComputeTarget):
@@ -269,4 +397,5 @@ _TYPES: dict[str, type[ComputeTarget]] = {
     "AmlCompute": AmlCompute,
     "ComputeInstance": ComputeInstance,
     "AKS": AksCompute,
+    "Dask": DaskCompute,
 }
