@@ -86,7 +86,7 @@ class Table(w.VBox):
         """Keys of the rows that match the search, in order (every page)."""
         return [key for key, _ in self._shown]
 
-    def open(self, key: Any) -> None:
+    def open_row(self, key: Any) -> None:
         if self.on_open is not None:
             self.on_open(key)
 
@@ -104,7 +104,7 @@ class Table(w.VBox):
             if row[0] is button:
                 index = self.page * self.page_size + i
                 if index < len(self._shown):
-                    self.open(self._shown[index][0])
+                    self.open_row(self._shown[index][0])
                 return
 
     def _render(self) -> None:

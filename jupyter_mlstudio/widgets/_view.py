@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -110,6 +111,8 @@ class RunView:
         self.widget: w.Widget = w.VBox()
         self._last_status_check = time.time()
         self.closed = False
+        # Set by RunDetails: makes the widget of another run's view (a trial, a step).
+        self.opener: Callable[[Run], w.Widget] | None = None
 
     @property
     def workspace(self) -> Workspace:

@@ -92,6 +92,7 @@ class RunDetails:
         self._poller.watch(workspace)
         self.view: RunView = _view_for(run_instance.type)(run_instance, Studio(workspace))
         self.widget = self.view.widget
+        self.view.opener = self._open
         if not self.view.is_terminal:
             self._poller.subscribe(self.view)
 
@@ -105,6 +106,10 @@ class RunDetails:
     def get_widget_data(self, widget_settings: dict[str, Any] | None = None) -> dict[str, Any]:
         """What the view shows, as plain data (status, properties, metrics, logs, children)."""
         return self.view.widget_data()
+
+    def _open(self, run: Run) -> Any:
+        """The widget of another run (a trial, a step), live on the same poller."""
+        return RunDetails(run, poller=self._poller).widget
 
     # ---- lifecycle -----------------------------------------------------------------------------
     @property
