@@ -12,6 +12,7 @@
     mlstudio model list|show|download
     mlstudio online-endpoint create -f endpoint.yml --deployment blue.yml
     mlstudio online-endpoint invoke|get-logs|delete|list|show -n NAME
+    mlstudio pipeline run x.mlpipeline [--set PARAMETER=VALUE] [--stream]
     mlstudio schedule list
     mlstudio demo [DIR]          a workspace with a finished run and a registered model
 
@@ -37,7 +38,7 @@ EXIT_UNEXPECTED = 3
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``mlstudio`` command."""
-    from jupyter_mlstudio.cli import data, endpoint, job, model, schedule, workspace
+    from jupyter_mlstudio.cli import data, endpoint, job, model, pipeline, schedule, workspace
     from jupyter_mlstudio.cli._common import common_options
 
     parser = argparse.ArgumentParser(
@@ -51,21 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_commands(groups, common)
     endpoint.add_commands(groups, common)
     schedule.add_commands(groups, common)
-    _add_pipeline(groups, common)
+    pipeline.add_commands(groups, common)
 
     demo = groups.add_parser("demo", help="create a demo workspace with a run and a model")
     demo.add_argument("path", nargs="?", default="demo-workspace")
     demo.set_defaults(func=_demo)
     return parser
-
-
-def _add_pipeline(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    # Designer documents (.mlpipeline) run once the designer package offers a loader.
-    try:
-        from jupyter_mlstudio.cli import pipeline
-    except ImportError:
-        return
-    pipeline.add_commands(groups, common)
 
 
 def _demo(args: argparse.Namespace) -> int:
