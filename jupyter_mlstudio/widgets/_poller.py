@@ -55,14 +55,18 @@ class _Feed:
 
 class Poller:
     """Polls the change feed of each watched workspace every ``interval`` seconds and passes
-    the events on to the subscribed views, in one daemon thread."""
+    the events on to the subscribed views, in one daemon thread.
 
-    def __init__(self, interval: float = DEFAULT_INTERVAL) -> None:
+    With ``threaded=False`` no thread is started: the owner calls :meth:`tick` (tests do).
+    """
+
+    def __init__(self, interval: float = DEFAULT_INTERVAL, *, threaded: bool = True) -> None:
         self.interval = interval
+        self.threaded = threaded
         self._lock = threading.RLock()
+        self._tick_lock = threading.Lock()  # one tick at a time: a feed's cursor is not shared
         self._feeds: dict[int, _Feed] = {}
         self._thread: threading.Thread | None = None
-        self._wake = threading.Event()
         self.ticks = 0
 
     # ---- subscriptions ---------------------------------------------------------------------
@@ -79,12 +83,11 @@ class Poller:
             feed = self._feeds[id(view.workspace)]
             if view not in feed.subscribers:
                 feed.subscribers.append(view)
-            if self._thread is None or not self._thread.is_alive():
+            if self.threaded and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(
                     target=self._loop, name="mlstudio-widgets-poller", daemon=True
                 )
                 self._thread.start()
-        self._wake.set()
 
     def unsubscribe(self, view: Subscriber) -> None:
         with self._lock:
@@ -106,6 +109,10 @@ class Poller:
     # ---- the loop --------------------------------------------------------------------------
     def tick(self) -> int:
         """Poll every feed once and update its subscribers; returns how many are left."""
+        with self._tick_lock:
+            return self._tick()
+
+    def _tick(self) -> int:
         with self._lock:
             feeds = [(f, list(f.subscribers)) for f in self._feeds.values() if f.subscribers]
         now = time.time()
@@ -129,8 +136,7 @@ class Poller:
 
     def _loop(self) -> None:
         while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
+            time.sleep(self.interval)
             with self._lock:
                 if not any(f.subscribers for f in self._feeds.values()):
                     self._thread = None

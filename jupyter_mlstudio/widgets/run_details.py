@@ -121,7 +121,7 @@ class RunDetails:
         """Stop updating and remove the widget."""
         self.view.close()
         self._poller.unsubscribe(self.view)
-        self.widget.close()
+        _close_tree(self.widget)
 
     # ---- display ---------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -135,3 +135,10 @@ class RunDetails:
 
     def __repr__(self) -> str:
         return f"RunDetails({self.run.id!r}, status={self.view.status!r})"
+
+
+def _close_tree(widget: Any) -> None:
+    """Close a widget and every widget inside it (the kernel forgets their models)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()

@@ -82,7 +82,7 @@ def test_sweep_view_ranks_trials_charts_them_and_marks_early_stops(local_ws, cod
         max_concurrent_runs=2,
         policy=BanditPolicy(slack_factor=0.1, evaluation_interval=1, delay_evaluation=1),
     )
-    poller = Poller(interval=3600)
+    poller = Poller(threaded=False)
     hd = Experiment(local_ws, "sweep-view").submit(config)
     details = RunDetails(hd, poller=poller)
     view = details.view
@@ -130,7 +130,7 @@ def test_pipeline_view_colours_steps_by_status_and_opens_a_step(local_ws, code):
         arguments=["--inp", data],
         inputs=[data],
     )
-    poller = Poller(interval=3600)
+    poller = Poller(threaded=False)
     run = Experiment(local_ws, "pipe-view").submit(
         Pipeline(workspace=local_ws, steps=[first, second])
     )

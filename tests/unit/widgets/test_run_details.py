@@ -3,6 +3,9 @@ the run logs (the poller is ticked by hand, so no timing is involved)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -15,8 +18,8 @@ from jupyter_mlstudio.widgets._series import SeriesBuffer, downsample
 
 @pytest.fixture
 def poller() -> Poller:
-    # A long interval: the tests tick it themselves, the thread only idles.
-    return Poller(interval=3600)
+    # The tests tick it themselves: no thread, no timing.
+    return Poller(threaded=False)
 
 
 def test_script_run_charts_tables_and_status_follow_the_run(local_ws, poller):
@@ -87,7 +90,6 @@ def test_views_share_one_poller_thread(local_ws, poller):
         r.flush()
     views = [RunDetails(r, poller=poller) for r in runs]
     assert len(poller.subscribers) == 3
-    assert poller.running
     runs[1].log("loss", 0.25)
     runs[1].flush()
     poller.tick()
@@ -97,6 +99,32 @@ def test_views_share_one_poller_thread(local_ws, poller):
     poller.tick()
     assert poller.subscribers == []
     assert all(v.view.status == "Completed" for v in views)
+
+
+def test_one_thread_updates_every_view_and_ends_with_the_runs(local_ws):
+    poller = Poller(interval=0.05)
+    runs = [Experiment(local_ws, "widgets").start_logging() for _ in range(4)]
+    for r in runs:
+        r.log("loss", 1.0)
+        r.log("loss", 0.5)
+        r.flush()
+    views = [RunDetails(r, poller=poller) for r in runs]
+    pollers = [t for t in threading.enumerate() if t.name == "mlstudio-widgets-poller"]
+    assert len(pollers) == 1
+    for r in runs:
+        r.log("loss", 0.25)
+        r.complete()
+    wait_until(lambda: not poller.running)
+    assert [view_points(v) for v in views] == [3, 3, 3, 3]
+    assert all(v.view.status == "Completed" for v in views)
+    assert not any(t.name == "mlstudio-widgets-poller" for t in threading.enumerate())
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "condition not met in time"
+        time.sleep(0.05)
 
 
 def test_a_long_series_is_downsampled_for_the_chart_and_kept_whole(local_ws, poller):
