@@ -15,7 +15,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("MLSTUDIO_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.setenv("MLSTUDIO_HEARTBEAT_SECONDS", "0.5")
     # Dask clusters of compute targets end once idle this long, so none outlives its test.
-    monkeypatch.setenv("MLSTUDIO_CLUSTER_IDLE_EXIT_SECONDS", "5")
+    monkeypatch.setenv("MLSTUDIO_CLUSTER_IDLE_EXIT_SECONDS", "30")
 
 
 @pytest.fixture(scope="session")

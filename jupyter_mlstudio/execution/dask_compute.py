@@ -199,7 +199,7 @@ def serve(metadata_url: str, name: str) -> int:
         processes=True,
         host="127.0.0.1",
         scheduler_port=0,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     if low != high:
