@@ -13,7 +13,9 @@ from jupyter_mlstudio.designer.components import (
     component_from_notebook,
     write_interface,
 )
+from jupyter_mlstudio.designer.deploy import deploy_inference_pipeline
 from jupyter_mlstudio.designer.document import FORMAT_VERSION, PipelineDocument
+from jupyter_mlstudio.designer.inference import create_inference_pipeline
 from jupyter_mlstudio.designer.library import ComponentLibrary, builtin_components
 from jupyter_mlstudio.designer.validation import Problem, validate
 
@@ -29,6 +31,8 @@ __all__ = [
     "builtin_components",
     "compile_document",
     "component_from_notebook",
+    "create_inference_pipeline",
+    "deploy_inference_pipeline",
     "load_pipeline",
     "validate",
     "write_interface",

@@ -162,7 +162,8 @@ class InProcessGraph:
         unknown = sorted(set(tables) - set(names))
         if unknown:
             raise ValueError(
-                f"The endpoint has no input {unknown[0]!r}; its inputs are {', '.join(sorted(names))}."
+                f"The endpoint has no input {unknown[0]!r}; its inputs are "
+                f"{', '.join(sorted(names))}."
             )
         root = Path(tempfile.mkdtemp(prefix="designer-request-"))
         try:

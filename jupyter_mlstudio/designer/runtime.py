@@ -123,6 +123,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def find_artifact(base: str | os.PathLike[str], artifact: str) -> Path:
+    """The folder ``artifact`` inside a registered model's files (which may sit one or two
+    folders down, as the registry or an endpoint lays them out)."""
+    root = Path(base)
+    for candidate in (root / artifact, *root.glob(f"*/{artifact}"), *root.glob(f"*/*/{artifact}")):
+        if candidate.is_dir():
+            return candidate
+    raise ComponentInputError(f"The model files in {root} have no folder {artifact!r}.")
+
+
 def columns_of(df: pd.DataFrame, spec: str | None, *, default: str = "all") -> list[str]:
     """Columns named by ``spec`` (comma-separated); an empty spec means every column, or
     with ``default="numeric"`` every numeric one. Unknown names are refused, listing the

@@ -102,7 +102,8 @@ def validate(document: PipelineDocument, library: ComponentLibrary | None = None
         try:
             comp = library.get(ref)
         except MlStudioError as exc:
-            problems.append(Problem("error", "unknown_component", exc.message, node=nid))
+            text = f"{exc.message} {exc.hint}" if exc.hint else exc.message
+            problems.append(Problem("error", "unknown_component", text, node=nid))
             continue
         components[nid] = comp
         wanted = node["component"].get("version")
