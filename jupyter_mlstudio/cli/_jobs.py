@@ -235,6 +235,8 @@ def _script_run_config(
     command = fields.get("command")
     if not isinstance(command, str) or not command.strip():
         raise spec.error(command_path, "command must be the command line to run, as text.")
+    # ${{ inputs.x }} may have spaces inside: close them up before splitting into words.
+    command = _REF.sub(lambda m: "${{" + m[1] + "." + m[2] + "}}", command)
     command = _optional_parts(command, inputs)
     limits = job.get("limits") if search_space is None else None
     timeout = None
