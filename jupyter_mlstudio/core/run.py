@@ -36,6 +36,8 @@ __all__ = ["Run", "get_run"]
 _RUN_CLASSES: dict[str, str] = {
     "azureml.scriptrun": "jupyter_mlstudio.core.script_run:ScriptRun",
     "hyperdrive": "jupyter_mlstudio.train.hyperdrive.run:HyperDriveRun",
+    "automl": "jupyter_mlstudio.train.automl.run:AutoMLRun",
+    "automl.child": "jupyter_mlstudio.train.automl.run:AutoMLChildRun",
     "azureml.PipelineRun": "jupyter_mlstudio.pipeline.core.run:PipelineRun",
     "azureml.StepRun": "jupyter_mlstudio.pipeline.core.run:StepRun",
 }
