@@ -37,6 +37,9 @@ STATUS_COLORS = {
 }
 
 
+_CELL = "padding:2px 12px 2px 0;border-bottom:1px solid var(--jp-border-color2,#e0e0e0)"
+
+
 def status_badge(status: str) -> str:
     color = STATUS_COLORS.get(status, "#757575")
     return (
@@ -88,14 +91,15 @@ def table(
     body = [
         "<tr>"
         + "".join(
-            f"<td>{cell if i in raw else html.escape(fmt(cell))}</td>" for i, cell in enumerate(row)
+            f"<td style='{_CELL}'>{cell if i in raw else html.escape(fmt(cell))}</td>"
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in rows
     ]
     if not body and empty:
         return f'<div class="mls-empty" style="color:#757575">{html.escape(empty)}</div>'
-    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th style='text-align:left;{_CELL}'>{html.escape(h)}</th>" for h in headers)
     return (
         '<table class="mls-table" style="border-collapse:collapse;font-size:12px">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

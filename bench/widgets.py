@@ -1,0 +1,313 @@
+"""RunDetails' speed: building the view of a run with 100,000 metric points (goal: under 1 s),
+drawing its chart in headless chromium, and the kernel's responsiveness with 20 RunDetails
+open on live runs, the shared poller against one polling thread per widget.
+
+Peers, measured in the same run:
+- build and draw: a plain plotly ``FigureWidget`` given every point (what a notebook author
+  writes without downsampling), its data read with ``Run.get_metrics()``;
+- responsiveness: the same 20 views, each on its own poller thread (what a widget that polls
+  for itself does), and no views at all.
+
+The draw part needs Playwright and Debian's chromium (it prints "skipped" without them, as in
+``bench/.venv``); run it all with ``.venv/bin/python bench/widgets.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+POINTS = 100_000
+VIEWS = 20
+WINDOW = 8.0  # seconds each responsiveness condition is measured
+ROUNDS = 2  # conditions are interleaved this many times (the machine is shared)
+REPEATS = 3
+GOAL_S = 1.0
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+WRITER = """
+import json, sys, time
+from jupyter_mlstudio.core import Experiment, Workspace
+ws = Workspace.from_config(path=sys.argv[1], _quiet=True)
+runs = [Experiment(ws, "live").start_logging() for _ in range(int(sys.argv[2]))]
+print(json.dumps([r.id for r in runs]), flush=True)
+step = 0
+end = time.time() + float(sys.argv[3])
+while time.time() < end:
+    for r in runs:
+        r.log("loss", 1.0 / (step + 1))
+        r.log("accuracy", 1.0 - 1.0 / (step + 2))
+    for r in runs:
+        r.flush()
+    step += 1
+    time.sleep(0.1)
+for r in runs:
+    r.complete()
+"""
+
+COLD = """
+import sys, time
+t0 = time.perf_counter()
+from jupyter_mlstudio.core import Run, Workspace
+from jupyter_mlstudio.widgets import RunDetails
+ws = Workspace.from_config(path=sys.argv[1], _quiet=True)
+RunDetails(Run.get(ws, sys.argv[2]))
+print(time.perf_counter() - t0)
+"""
+
+DRAW = """async ([x, y]) => {
+  const div = document.createElement('div');
+  div.style.width = '800px'; div.style.height = '300px';
+  document.body.appendChild(div);
+  const t0 = performance.now();
+  await Plotly.newPlot(div, [{type: 'scatter', mode: 'lines', x, y}], {});
+  await new Promise(r => requestAnimationFrame(() => r()));
+  const ms = performance.now() - t0;
+  Plotly.purge(div); div.remove();
+  return ms;
+}"""
+
+
+def _state_bytes(figure: Any) -> int:
+    from plotly.utils import PlotlyJSONEncoder
+
+    return len(json.dumps(figure.to_plotly_json(), cls=PlotlyJSONEncoder))
+
+
+def build(root: Path) -> dict[str, Any]:
+    """RunDetails of a finished run with POINTS points, against a FigureWidget of them all."""
+    import plotly.graph_objects as go
+
+    from jupyter_mlstudio.core import Experiment, Run, Workspace
+    from jupyter_mlstudio.widgets import RunDetails
+    from jupyter_mlstudio.widgets._poller import Poller
+
+    ws = Workspace.create(name="bench", path=root, show_output=False)
+    run = Experiment(ws, "long").start_logging()
+    run.log_params({"lr": "0.01"})
+    for i in range(POINTS):
+        run.log("loss", 1.0 / (i + 1) + (5.0 if i == 77_777 else 0.0))
+    run.log("accuracy", 0.93)
+    run.complete()
+
+    cold = float(
+        subprocess.run(
+            [sys.executable, "-c", COLD, str(root), run.id], capture_output=True, text=True,
+            check=True,
+        ).stdout.split()[-1]
+    )  # fmt: skip
+    warmup = Experiment(ws, "warm").start_logging()
+    warmup.log("x", 1.0)
+    warmup.log("x", 2.0)
+    warmup.complete()
+    RunDetails(warmup).close()  # imports done, as in a kernel that showed one before
+
+    ours, peer = [], []
+    details = None
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        details = RunDetails(Run.get(ws, run.id), poller=Poller())
+        ours.append(time.perf_counter() - t0)
+        figure = details.view.charts.figures["loss"]
+        t0 = time.perf_counter()
+        values = Run.get(ws, run.id).get_metrics()["loss"]
+        full = go.FigureWidget(data=[go.Scatter(x=list(range(len(values))), y=values)])
+        peer.append(time.perf_counter() - t0)
+    assert details is not None
+    import numpy as np
+
+    x, y = np.asarray(figure.data[0].x).tolist(), np.asarray(figure.data[0].y).tolist()
+    checks = {
+        "spike kept": max(y) > 5.0,
+        "all points held": len(details.get_widget_data()["run_metrics"]["loss"]) == POINTS,
+        "peer has all": len(full.data[0].y) == POINTS,
+    }
+    return {
+        "run": run,
+        "ws": ws,
+        "cold": cold,
+        "ours": min(ours),
+        "peer": min(peer),
+        "ours_points": len(y),
+        "ours_bytes": _state_bytes(figure),
+        "peer_bytes": _state_bytes(full),
+        "chart": (x, y),
+        "full": (list(range(POINTS)), [float(v) for v in values]),
+        "checks": checks,
+    }
+
+
+def draw(chart: tuple[list[Any], list[Any]], full: tuple[list[Any], list[Any]]) -> dict[str, Any]:
+    """plotly.js drawing our chart's points and all of them, in headless chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "needs playwright"}
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return {"skipped": "needs Debian's chromium"}
+    import plotly
+
+    script = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    ours, peer = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.set_content("<html><body></body></html>")
+        page.add_script_tag(path=str(script))
+        page.evaluate(DRAW, [chart[0][:50], chart[1][:50]])  # warm plotly.js up
+        for _ in range(REPEATS):
+            ours.append(page.evaluate(DRAW, list(chart)) / 1000)
+            peer.append(page.evaluate(DRAW, list(full)) / 1000)
+        browser.close()
+    return {"ours": min(ours), "peer": min(peer)}
+
+
+def _work() -> None:
+    sum(i * i for i in range(20_000))
+
+
+def _measure(window: float) -> dict[str, float]:
+    """Run a small fixed task back to back in the main thread (as a kernel handles
+    requests) and time each; CPU the other threads used meanwhile."""
+    durations = []
+    cpu0, main0 = time.process_time(), time.thread_time()
+    end = time.perf_counter() + window
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        _work()
+        durations.append(time.perf_counter() - t0)
+    background = (time.process_time() - cpu0) - (time.thread_time() - main0)
+    durations.sort()
+    return {
+        "median": statistics.median(durations),
+        "p99": durations[int(len(durations) * 0.99)],
+        "rate": len(durations) / window,
+        "background_cpu": background / window,
+    }
+
+
+def responsiveness(root: Path) -> dict[str, Any]:
+    from jupyter_mlstudio.core import Run, Workspace
+    from jupyter_mlstudio.widgets import RunDetails
+    from jupyter_mlstudio.widgets._poller import Poller
+
+    ws = Workspace.from_config(path=root, _quiet=True)
+    duration = ROUNDS * 3 * (WINDOW + 6) + 30
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root), str(VIEWS), str(duration)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None
+    ids = json.loads(writer.stdout.readline())
+    results: dict[str, list[dict[str, float]]] = {"none": [], "shared": [], "per_widget": []}
+    threads: dict[str, int] = {}
+    updated: dict[str, bool] = {}
+    import threading
+
+    try:
+        time.sleep(1.0)
+        for _ in range(ROUNDS):
+            for condition in results:
+                views: list[Any] = []
+                pollers: list[Poller] = []
+                if condition == "shared":
+                    shared = Poller(interval=1.0)
+                    pollers = [shared]
+                    views = [RunDetails(Run.get(ws, i), poller=shared) for i in ids]
+                elif condition == "per_widget":
+                    pollers = [Poller(interval=1.0) for _ in ids]
+                    views = [
+                        RunDetails(Run.get(ws, i), poller=p)
+                        for i, p in zip(ids, pollers, strict=True)
+                    ]
+                before = [len(v.view.charts.buffers.get("loss", [])) for v in views]
+                time.sleep(1.0)  # let the threads start ticking
+                threads[condition] = threading.active_count()
+                results[condition].append(_measure(WINDOW))
+                after = [len(v.view.charts.buffers.get("loss", [])) for v in views]
+                updated[condition] = all(a > b for a, b in zip(after, before, strict=True))
+                for v in views:
+                    v.close()
+    finally:
+        writer.terminate()
+        writer.wait(30)
+    summary = {}
+    for condition, rounds in results.items():
+        summary[condition] = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]} | {
+            "threads": threads[condition],
+            "updated": updated.get(condition, True),
+        }
+    return summary
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="mlstudio-widgets-bench-"))
+    os.environ["MLSTUDIO_HOME"] = str(tmp / "home")
+    root = tmp / "root"
+    root.mkdir()
+    started = time.time()
+    ok = True
+    try:
+        b = build(root)
+        print(f"1. RunDetails of a run with {POINTS:,} points (best of {REPEATS}, imports warm)")
+        print(f"   ours   {_ms(b['ours'])}  ({b['ours_points']:,} points drawn, "
+              f"{b['ours_bytes'] / 1e3:,.0f} kB of figure state)")  # fmt: skip
+        print(f"   plain FigureWidget of every point {_ms(b['peer'])}  "
+              f"({b['peer_bytes'] / 1e3:,.0f} kB)  peer/ours {b['peer'] / b['ours']:.1f}x, "
+              f"state {b['peer_bytes'] / b['ours_bytes']:.0f}x smaller")  # fmt: skip
+        print(f"   cold (fresh process, imports included) {b['cold']:.2f} s")
+        print(f"   goal < {GOAL_S:.0f} s: {'met' if b['ours'] < GOAL_S else 'NOT met'}")
+        for name, passed in b["checks"].items():
+            print(f"   check {name}: {'ok' if passed else 'FAILED'}")
+            ok &= passed
+        d = draw(b["chart"], b["full"])
+        if "skipped" in d:
+            print(f"2. chart drawn in chromium: skipped ({d['skipped']})")
+        else:
+            print(f"2. plotly.js draws the chart in chromium (best of {REPEATS})")
+            print(f"   ours {_ms(d['ours'])}, every point {_ms(d['peer'])}, "
+                  f"peer/ours {d['peer'] / d['ours']:.1f}x; build + draw "
+                  f"{_ms(b['ours'] + d['ours'])} (goal < {GOAL_S:.0f} s: "
+                  f"{'met' if b['ours'] + d['ours'] < GOAL_S else 'NOT met'})")  # fmt: skip
+        r = responsiveness(root)
+        base = r["none"]
+        print(f"3. kernel responsiveness, {VIEWS} RunDetails on live runs "
+              f"(median of {ROUNDS} rounds of {WINDOW:.0f} s)")  # fmt: skip
+        for name, label in (
+            ("none", "no widgets"),
+            ("shared", "shared poller (ours)"),
+            ("per_widget", "one thread per widget"),
+        ):
+            c = r[name]
+            print(f"   {label:24s} task median {_ms(c['median'])}, p99 {_ms(c['p99'])}, "
+                  f"{c['rate']:,.0f} tasks/s, other threads {c['background_cpu'] * 100:.1f}% "
+                  f"CPU, {c['threads']} threads, views updated: {c['updated']}")  # fmt: skip
+            ok &= bool(c["updated"])
+        s, p = r["shared"], r["per_widget"]
+        print(f"   shared: {s['rate'] / base['rate'] * 100:.1f}% of the idle task rate; "
+              f"one thread each: {p['rate'] / base['rate'] * 100:.1f}%")  # fmt: skip
+        cpu = p["background_cpu"] / max(s["background_cpu"], 1e-9)
+        print(f"   poller CPU per-widget/shared {cpu:.1f}x, "
+              f"p99 latency per-widget/shared {p['p99'] / s['p99']:.2f}x")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"total {time.time() - started:.0f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
