@@ -11,14 +11,14 @@ target is a scheduler someone else runs (``DaskCompute.attach_configuration(addr
 A job on a Dask target is one task, :func:`run_job_task`, that runs the job supervisor
 (``python -m jupyter_mlstudio.execution.job``) as a subprocess on a worker: the run keeps its
 own process, logs, heartbeat and cancel handling. The task is ``fire_and_forget``, so the
-submitting notebook may go away. The supervisor dies with its worker (SIGUSR1 by
-``PR_SET_PDEATHSIG``) and records the run Failed with the reason; a task the scheduler
-retries on another worker after that only confirms the failure.
+submitting notebook may go away. Supervisors are forked by a warm process per worker
+(``job_forker``), which tells them (SIGUSR1) when their worker dies: they stop the script and
+record the run Failed with the reason; a task the scheduler retries on another worker after
+that only confirms the failure.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,6 @@ CLUSTER_KEY = "cluster"
 CONNECT_TIMEOUT_SECONDS = 5.0
 START_TIMEOUT_SECONDS = 90.0
 _MODULE = "jupyter_mlstudio.execution.dask_compute"
-_PR_SET_PDEATHSIG = 1
 
 
 def is_dask_target(record: ComputeTargetRecord) -> bool:
@@ -284,18 +284,57 @@ class DaskLauncher:
         return 0, None
 
 
-def _die_with_worker() -> None:
-    """In the supervisor, before exec: SIGUSR1 when the worker that started it dies."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1)
-    except OSError:
-        pass  # not Linux: the run is reaped by its heartbeat instead
-    os.setsid()
+class _Forker:
+    """The worker's warm supervisor forker (``job_forker``), started on first use."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, spec_json: str) -> tuple[int, float]:
+        with self.lock:
+            for attempt in (1, 2):
+                if self.proc is None or self.proc.poll() is not None:
+                    self.proc = subprocess.Popen(
+                        [sys.executable, "-m", "jupyter_mlstudio.execution.job_forker"],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                        start_new_session=True,
+                        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    )
+                assert self.proc.stdin is not None and self.proc.stdout is not None
+                try:
+                    self.proc.stdin.write(spec_json.replace("\n", " ") + "\n")
+                    self.proc.stdin.flush()
+                    reply = self.proc.stdout.readline().split()
+                except (BrokenPipeError, OSError):
+                    reply = []
+                if reply and reply[0] != "error":
+                    return int(reply[0]), float(reply[1])
+                if reply or attempt == 2:
+                    raise RuntimeError(f"The job forker could not start the job: {reply}")
+                self.proc = None  # it died: start a new one and try once more
+        raise AssertionError("unreachable")
+
+
+def _forker() -> _Forker:
+    from distributed import get_worker
+
+    worker = get_worker()
+    forker = getattr(worker, "_mlstudio_forker", None)
+    if forker is None:
+        forker = _Forker()
+        worker._mlstudio_forker = forker  # type: ignore[attr-defined]
+    return forker
 
 
 def run_job_task(spec_json: str) -> str:
-    """The Dask task of one job: run its supervisor here; returns the run's final status."""
+    """The Dask task of one job: run its supervisor here; returns the run's final status.
+
+    The supervisor is forked by the worker's warm forker; it gets SIGUSR1 (and records the
+    run Failed) if this worker dies while it runs.
+    """
     spec = JobSpec.from_json(spec_json)
     tracking = open_store(spec.metadata_url, migrate=False).tracking
     record = tracking.get_run(spec.run_id)
@@ -304,18 +343,9 @@ def run_job_task(spec_json: str) -> str:
     if record.status not in (RunStatus.NOT_STARTED, RunStatus.QUEUED):
         # Dask gives a task whose worker died to another worker; our run had started there.
         return _confirm_lost(tracking, spec.run_id)
-    log = supervisor_log_path(spec.run_id).open("ab")
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "jupyter_mlstudio.execution.job", spec_json],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_worker,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    finally:
-        log.close()
+    pid, started = _forker().start(spec_json)
+    while is_alive(pid, started):
+        time.sleep(0.1)
     return str(tracking.get_run(spec.run_id).status)
 
 

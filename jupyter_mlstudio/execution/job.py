@@ -103,7 +103,8 @@ class Supervisor:
         worker = threading.Thread(target=build, name="mlstudio-env-build", daemon=True)
         worker.start()
         while worker.is_alive():
-            self._beat()  # a cancel is honoured once the build is over (pip is not stopped)
+            if self._beat():  # honoured once the build is over (pip is not stopped)
+                self.cancel.set()
             worker.join(0.2)
         if lines:
             self.artifacts.put_bytes(

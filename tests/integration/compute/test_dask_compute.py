@@ -21,7 +21,8 @@ from jupyter_mlstudio.train.hyperdrive import (
     choice,
 )
 
-# Logs which worker process runs it (the supervisor's parent), then sleeps --sleep seconds.
+# Logs which worker process runs it (the parent of the worker's forker, which forked the
+# supervisor), then sleeps --sleep seconds.
 TRAIN = """
     import argparse, os, time
     import psutil
@@ -32,7 +33,7 @@ TRAIN = """
     a = p.parse_args()
     run = Run.get_context()
     supervisor = psutil.Process(os.getppid())
-    run.log("worker_pid", supervisor.ppid())
+    run.log("worker_pid", supervisor.parent().ppid())
     run.log("AUC", a.quality)
     run.flush()
     time.sleep(a.sleep)
@@ -65,9 +66,7 @@ def cluster(local_ws):
     target.delete()
 
 
-def test_a_sweep_runs_on_two_workers_and_goes_on_when_a_worker_is_killed(
-    local_ws, code, cluster
-):
+def test_a_sweep_runs_on_two_workers_and_goes_on_when_a_worker_is_killed(local_ws, code, cluster):
     status = cluster.get_status()
     assert status["currentNodeCount"] == 2
     assert status["schedulerAddress"].startswith("tcp://127.0.0.1:")
