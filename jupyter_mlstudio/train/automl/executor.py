@@ -1,0 +1,163 @@
+"""Where trials run: the seam between the search driver and a compute target.
+
+The driver hands a trial to a :class:`TrialExecutor` as a function and its arguments,
+then polls for outcomes; it never blocks on one trial. :class:`ForkExecutor`, the local
+one, forks a worker process per trial from the driver (which holds the featurized folds
+in memory, so a worker copies nothing), caps each worker to one math thread (OpenMP
+threads spinning against each other on a busy machine cost more than they gain), and
+kills a worker that runs past its time limit. A compute target that runs trials
+elsewhere (a Dask cluster) implements the same three methods; :func:`executor_for` picks
+one for a target.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+__all__ = ["Finished", "ForkExecutor", "TrialExecutor", "executor_for"]
+
+
+@dataclass
+class Finished:
+    """A trial that ended: its result, or why it has none."""
+
+    key: int
+    result: Any = None
+    error: str | None = None  # the worker's traceback, or "timeout" / "canceled"
+    seconds: float = 0.0
+
+
+class TrialExecutor(Protocol):
+    """Runs trials somewhere and reports them when they end."""
+
+    def submit(
+        self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
+    ) -> None: ...
+
+    def poll(self) -> list[Finished]: ...
+
+    def cancel(self, key: int) -> None: ...
+
+    def running(self) -> int: ...
+
+    def shutdown(self) -> None: ...
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+    started: float
+    timeout: float | None
+    canceled: bool = False
+
+
+def _work(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(1):
+            result = fn(*args)
+        payload = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        payload = pickle.dumps(("error", traceback.format_exc()))
+    conn.send_bytes(payload)
+    conn.close()
+
+
+class ForkExecutor:
+    """Up to ``max_workers`` forked worker processes on this machine, one per trial."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max(1, int(max_workers))
+        self._workers: dict[int, _Worker] = {}
+        self._procs: dict[int, Any] = {}
+        self._exit_codes: dict[int, int | None] = {}
+
+    def submit(
+        self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
+    ) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_work, args=(child, fn, args), daemon=True)
+        proc.start()
+        child.close()
+        assert proc.pid is not None
+        self._workers[key] = _Worker(proc.pid, parent, time.monotonic(), timeout)
+        self._procs[key] = proc
+
+    def running(self) -> int:
+        return len(self._workers)
+
+    def poll(self) -> list[Finished]:
+        done: list[Finished] = []
+        now = time.monotonic()
+        for key, w in list(self._workers.items()):
+            seconds = now - w.started
+            if w.conn.poll():
+                try:
+                    status, value = pickle.loads(w.conn.recv_bytes())
+                except (EOFError, OSError):
+                    status, value = "error", "The worker process ended without a result."
+                self._reap(key)
+                done.append(
+                    Finished(key, value, None, seconds)
+                    if status == "ok"
+                    else Finished(key, None, str(value), seconds)
+                )
+            elif w.canceled or (w.timeout is not None and seconds > w.timeout):
+                self._kill(key)
+                done.append(Finished(key, None, "canceled" if w.canceled else "timeout", seconds))
+            elif not self._procs[key].is_alive():
+                self._reap(key)
+                code = self._exit_codes.pop(key, None)
+                done.append(
+                    Finished(key, None, f"The worker process died (exit code {code}).", seconds)
+                )
+        return done
+
+    def cancel(self, key: int) -> None:
+        if key in self._workers:
+            self._workers[key].canceled = True
+
+    def _kill(self, key: int) -> None:
+        w = self._workers.get(key)
+        if w is None:
+            return
+        try:
+            os.kill(w.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._reap(key)
+
+    def _reap(self, key: int) -> None:
+        w = self._workers.pop(key, None)
+        proc = self._procs.pop(key, None)
+        if w is not None:
+            w.conn.close()
+        if proc is not None:
+            proc.join(timeout=5)
+            self._exit_codes[key] = proc.exitcode
+
+    def shutdown(self) -> None:
+        for key in list(self._workers):
+            self._kill(key)
+
+
+def executor_for(target_type: str, max_workers: int) -> TrialExecutor:
+    """The executor for a compute target of ``target_type``.
+
+    Trials run in the driver's own worker processes on this machine for every target
+    today; a target type that runs them elsewhere registers its executor here.
+    """
+    return ForkExecutor(max_workers)

@@ -1,0 +1,211 @@
+"""The problem a search works on: data, validation folds, and how a configuration is scored.
+
+:class:`TabularProblem` (classification, regression) featurizes each fold once, before any
+trial, so every trial fits only its model; :class:`~.forecasting.ForecastProblem` scores
+on rolling origins. Both give a trial's metrics as Azure ML does (the mean over folds),
+its out-of-fold predictions (what the ensembles are built from) and its model fitted for
+use: a scikit-learn ``Pipeline`` whose first step, ``datatransformer``, takes raw rows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jupyter_mlstudio.train.automl import metrics as m
+from jupyter_mlstudio.train.automl.featurization import DataTransformer
+from jupyter_mlstudio.train.automl.models import build_steps
+
+__all__ = ["Problem", "TabularProblem", "TrialOutcome", "default_validation"]
+
+
+@dataclass
+class TrialOutcome:
+    """What one trial produced (sent back from its worker process)."""
+
+    metrics: dict[str, float]
+    oof: np.ndarray  # out-of-fold predictions: class probabilities or values
+    model: Any  # the fitted model (raw rows in, predictions out)
+    fit_seconds: float
+
+
+def default_validation(n_rows: int) -> tuple[int | None, float | None]:
+    """Azure ML's defaults: 10 folds under 1,000 rows, 3 under 20,000, else a 10% holdout."""
+    if n_rows < 1000:
+        return 10, None
+    if n_rows < 20000:
+        return 3, None
+    return None, 0.1
+
+
+class Problem:
+    """What every problem offers the driver and the ensembles."""
+
+    task: str
+    metrics: tuple[str, ...]
+    primary_metric: str
+    classes: list[Any]
+    y: np.ndarray
+    oof_index: np.ndarray  # row of y each out-of-fold prediction belongs to
+    fold_sizes: list[int]
+    y_range: float
+    seed: int
+
+    def evaluate(self, name: str, params: dict[str, Any]) -> TrialOutcome:
+        raise NotImplementedError
+
+    def member(self, model: Any) -> Any:
+        """The part of a trial's fitted model an ensemble holds (after shared steps)."""
+        return model
+
+    def wrap(self, step: str, ensemble: Any) -> Any:
+        """An ensemble of members as a model that takes raw rows."""
+        return ensemble
+
+    def scores(self, oof: np.ndarray, only: tuple[str, ...] | None = None) -> dict[str, float]:
+        """Metrics of out-of-fold predictions: each fold scored, then averaged."""
+        names = only or self.metrics
+        per_fold = []
+        start = 0
+        for size in self.fold_sizes:
+            rows = self.oof_index[start : start + size]
+            part = oof[start : start + size]
+            start += size
+            if self.task == "classification":
+                per_fold.append(m.classification_scores(self.y[rows], part, self.classes, names))
+            else:
+                per_fold.append(m.regression_scores(self.y[rows], part, self.y_range, names))
+        out = {}
+        for name in names:
+            values = [f[name] for f in per_fold if f[name] == f[name]]
+            out[name] = float(np.mean(values)) if values else float("nan")
+        return out
+
+
+class TabularProblem(Problem):
+    """Classification or regression on a table, with k folds or a holdout."""
+
+    def __init__(
+        self,
+        task: str,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        primary_metric: str,
+        *,
+        featurization: str = "auto",
+        n_cross_validations: int | None = None,
+        validation_size: float | None = None,
+        X_valid: pd.DataFrame | None = None,
+        y_valid: np.ndarray | None = None,
+        seed: int = 0,
+    ) -> None:
+        from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+        self.task = task
+        self.primary_metric = primary_metric
+        self.metrics = (
+            m.CLASSIFICATION_METRICS if task == "classification" else (m.REGRESSION_METRICS)
+        )
+        self.seed = seed
+        self.featurization = featurization
+        if X_valid is not None and y_valid is not None:
+            # Given validation data: train on the training data, score on it.
+            self.X = pd.concat([X, X_valid], ignore_index=True)
+            self.y = np.concatenate([np.asarray(y), np.asarray(y_valid)])
+            n = len(X)
+            self.folds = [(np.arange(n), np.arange(n, len(self.X)))]
+            self.refit_on_all = False
+        else:
+            self.X, self.y = X.reset_index(drop=True), np.asarray(y)
+            idx = np.arange(len(self.X))
+            stratify = self.y if task == "classification" and _can_stratify(self.y, 2) else None
+            if n_cross_validations:
+                if stratify is not None and _can_stratify(self.y, n_cross_validations):
+                    splitter: Any = StratifiedKFold(
+                        n_cross_validations, shuffle=True, random_state=seed
+                    )
+                else:
+                    splitter = KFold(n_cross_validations, shuffle=True, random_state=seed)
+                self.folds = [(tr, va) for tr, va in splitter.split(self.X, self.y)]
+                self.refit_on_all = True
+            else:
+                tr, va = train_test_split(
+                    idx, test_size=validation_size or 0.1, random_state=seed, stratify=stratify
+                )
+                self.folds = [(np.sort(tr), np.sort(va))]
+                self.refit_on_all = False
+        if task == "classification":
+            self.classes = list(np.unique(self.y))
+            self.y_range = 1.0
+        else:
+            self.y = self.y.astype(float)
+            self.classes = []
+            span = float(np.ptp(self.y[np.concatenate([tr for tr, _ in self.folds])]))
+            self.y_range = span or 1.0
+        self.oof_index = np.concatenate([va for _, va in self.folds])
+        self.fold_sizes = [len(va) for _, va in self.folds]
+        # Featurize once per fold: every trial reuses these matrices.
+        self.fold_features = []
+        for tr, va in self.folds:
+            dt = DataTransformer(featurization).fit(self.X.iloc[tr], self.y[tr])
+            self.fold_features.append(
+                (dt.transform(self.X.iloc[tr]), dt.transform(self.X.iloc[va]))
+            )
+        if self.refit_on_all:
+            self.transformer = DataTransformer(featurization).fit(self.X, self.y)
+            self.features = self.transformer.transform(self.X)
+        else:
+            tr = self.folds[0][0]
+            self.transformer = DataTransformer(featurization).fit(self.X.iloc[tr], self.y[tr])
+            self.features = self.fold_features[0][0]
+        self.n_features = int(self.features.shape[1])
+
+    def member(self, model: Any) -> Any:
+        from sklearn.pipeline import Pipeline
+
+        return Pipeline(model.steps[1:])  # every trial shares the one datatransformer
+
+    def wrap(self, step: str, ensemble: Any) -> Any:
+        from sklearn.pipeline import Pipeline
+
+        return Pipeline([("datatransformer", self.transformer), (step, ensemble)])
+
+    def predict_oof(self, estimator: Any, features: np.ndarray) -> np.ndarray:
+        if self.task != "classification":
+            return np.asarray(estimator.predict(features), dtype=float)
+        proba = np.asarray(estimator.predict_proba(features), dtype=float)
+        return _align_proba(proba, list(estimator.classes_), self.classes)
+
+    def evaluate(self, name: str, params: dict[str, Any]) -> TrialOutcome:
+        from sklearn.pipeline import Pipeline
+
+        started = time.perf_counter()
+        parts = []
+        for (tr, _), (f_tr, f_va) in zip(self.folds, self.fold_features, strict=True):
+            est = Pipeline(build_steps(name, self.task, params, self.seed))
+            est.fit(f_tr, self.y[tr])
+            parts.append(self.predict_oof(est, f_va))
+        oof = np.concatenate(parts)
+        if self.refit_on_all:
+            est = Pipeline(build_steps(name, self.task, params, self.seed))
+            est.fit(self.features, self.y)
+        model = Pipeline([("datatransformer", self.transformer), *est.steps])
+        return TrialOutcome(self.scores(oof), oof, model, time.perf_counter() - started)
+
+
+def _can_stratify(y: np.ndarray, folds: int) -> bool:
+    _, counts = np.unique(y, return_counts=True)
+    return bool(len(counts) > 1 and counts.min() >= folds)
+
+
+def _align_proba(proba: np.ndarray, have: list[Any], want: list[Any]) -> np.ndarray:
+    if have == want:
+        return proba
+    out = np.zeros((proba.shape[0], len(want)))
+    for j, c in enumerate(have):
+        out[:, want.index(c)] = proba[:, j]
+    return out
