@@ -98,8 +98,9 @@ def shutdown_kernel(km: Any, now: bool = True) -> None:
 def _ready_client(km: Any) -> Any:
     from jupyter_client.blocking import BlockingKernelClient
 
-    client = BlockingKernelClient()
-    client.load_connection_info(km.get_connection_info())
+    # A blocking client over the async manager's kernel; with the manager as its parent it
+    # asks the manager whether the kernel lives (a heartbeat not yet beating reads as dead).
+    client = BlockingKernelClient(**km.get_connection_info(session=True), parent=km)
     client.start_channels()
     return client
 
