@@ -60,7 +60,7 @@ class SeriesBuffer:
     ) -> None:
         self.key = key
         s = np.asarray(steps, dtype=np.int64)
-        v = np.asarray([np.nan if x is None else x for x in values], dtype=np.float64)
+        v = np.array(values, dtype=np.float64)  # None becomes NaN (a gap in the line)
         capacity = max(64, len(s) * 2)
         self._steps = np.empty(capacity, dtype=np.int64)
         self._values = np.empty(capacity, dtype=np.float64)

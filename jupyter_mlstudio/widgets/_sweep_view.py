@@ -280,6 +280,7 @@ def _parcoords_figure() -> Any:
             "title": {"text": "Parameters and metric", "font": {"size": 13}, "x": 0.02},
             "height": 320,
             "margin": {"l": 60, "r": 40, "t": 60, "b": 30},
+            "template": "none",
         },
     )
 

@@ -122,3 +122,100 @@ def test_run_details_chart_grows_and_status_turns_completed(page, lab):
     assert "lr" in page.locator(".mls-run-details").inner_text()
     page.locator(".mls-charts").scroll_into_view_if_needed()
     shot(page, "widgets_run_details_completed")
+
+
+STEP = """
+import os, sys
+if sys.argv[1] == "--out":
+    with open(os.path.join(sys.argv[2], "data.txt"), "w") as fh:
+        fh.write("1,2,3")
+print("step", sys.argv[1:])
+"""
+
+
+def _open_notebook(page: Any, lab: Any, name: str, cells: list[str]) -> None:
+    (lab.root / name).write_text(json.dumps(_notebook(cells)))
+    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+        "?.status === 'idle'",
+        timeout=90_000,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+# The colour of one canvas pixel, as "r,g,b".
+PIXEL_JS = """([x, y]) => {
+    const canvas = document.querySelector('.mls-pipeline canvas');
+    const [r, g, b] = canvas.getContext('2d').getImageData(x, y, 1, 1).data;
+    return `${r},${g},${b}`;
+}"""
+
+
+def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
+    from jupyter_mlstudio.core import Experiment
+    from jupyter_mlstudio.pipeline.core import Pipeline, PipelineData
+    from jupyter_mlstudio.pipeline.steps import PythonScriptStep
+    from jupyter_mlstudio.widgets._pipeline_view import BOX_W, GAP_X, MARGIN
+
+    code = tmp_path / "steps"
+    code.mkdir()
+    (code / "step.py").write_text(STEP)
+    data = PipelineData("prepared")
+    prepare = PythonScriptStep(
+        name="Prepare",
+        script_name="step.py",
+        source_directory=str(code),
+        arguments=["--out", data],
+        outputs=[data],
+    )
+    train = PythonScriptStep(
+        name="Train",
+        script_name="step.py",
+        source_directory=str(code),
+        arguments=["--inp", data],
+        inputs=[data],
+    )
+    ws = lab.workspace
+    run = Experiment(ws, "widget-pipeline").submit(Pipeline(workspace=ws, steps=[prepare, train]))
+    assert run.wait_for_completion(show_output=False) == "Completed"
+
+    _open_notebook(
+        page,
+        lab,
+        "pipeline_widgets.ipynb",
+        [
+            f"""
+            from jupyter_mlstudio.core import Run, Workspace
+            from jupyter_mlstudio.widgets import ModelBrowser, RunDetails
+
+            ws = Workspace.from_config()
+            RunDetails(Run.get(ws, {run.id!r})).show()
+            """,
+            "ModelBrowser(ws)",
+        ],
+    )
+    page.wait_for_selector(".mls-pipeline canvas", timeout=90_000)
+    # Both steps drawn green (Completed) where the layout puts them: Train right of Prepare.
+    green = "67,160,71"
+    for col in (0, 1):
+        x = MARGIN + col * (BOX_W + GAP_X) + 4
+        page.wait_for_function(f"({PIXEL_JS})([{x}, {MARGIN + 4}]) === '{green}'", timeout=30_000)
+    page.wait_for_selector(".mls-browser .mls-table-open", timeout=60_000)
+    shot(page, "widgets_pipeline_graph")
+
+    # A click on the Train box opens the step's own run details under the graph.
+    canvas = page.locator(".mls-pipeline canvas").first
+    canvas.click(position={"x": MARGIN + BOX_W + GAP_X + 20, "y": MARGIN + 20})
+    page.wait_for_selector(".mls-pipeline .mls-run-details .mls-run-header", timeout=30_000)
+    assert "Step Train" in page.locator(".mls-pipeline").inner_text()
+
+    # The model browser lists the fixture's model; opening it shows versions and lineage.
+    browser = page.locator(".mls-browser")
+    browser.scroll_into_view_if_needed()
+    browser.locator(".mls-table-open", has_text="iris_model").click()
+    page.wait_for_selector(".mls-model-detail", timeout=30_000)
+    assert "Lineage of iris_model:1" in browser.inner_text()
+    shot(page, "widgets_model_browser")
