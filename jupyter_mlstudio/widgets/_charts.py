@@ -42,9 +42,17 @@ class SeriesCharts:
         self.max_points = max_points
         self.buffers: dict[str, SeriesBuffer] = {}
         self.figures: dict[str, Any] = {}
-        self.widget = w.GridBox(
+        self.grid = w.GridBox(
             layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))")
         )
+        # Long series are drawn downsampled; this draws every point (on request only).
+        self.all_points = w.ToggleButton(
+            description="All points",
+            tooltip="Draw every point of the long series (they are downsampled by default)",
+            layout=w.Layout(width="110px", display="none"),
+        )
+        self.all_points.observe(lambda _: self.redraw(), "value")
+        self.widget = w.VBox([self.all_points, self.grid])
         self.widget.add_class("mls-charts")
 
     def set_series(
@@ -62,11 +70,18 @@ class SeriesCharts:
             self._draw(key)
         return True
 
+    def redraw(self) -> None:
+        for key in self.buffers:
+            self._draw(key)
+
     def _draw(self, key: str) -> None:
         buffer = self.buffers[key]
         if len(buffer) < 2:
             return  # one value is a scalar: the metrics table shows it
-        x, y = buffer.chart_points(self.max_points)
+        if len(buffer) > self.max_points:
+            self.all_points.layout.display = None
+        limit = len(buffer) if self.all_points.value else self.max_points
+        x, y = buffer.chart_points(limit)
         title = key
         if buffer.total_logged > len(x):
             shown = f"{len(x):,} of {buffer.total_logged:,} points"
@@ -78,7 +93,7 @@ class SeriesCharts:
                 x=x, y=y, mode="lines+markers" if len(x) <= 60 else "lines", name=key
             )
             self.figures[key] = figure
-            self.widget.children = [self.figures[k] for k in sorted(self.figures)]
+            self.grid.children = [self.figures[k] for k in sorted(self.figures)]
             return
         with figure.batch_update():
             trace = figure.data[0]

@@ -140,6 +140,9 @@ def test_a_long_series_is_downsampled_for_the_chart_and_kept_whole(local_ws, pol
     assert len(figure.data[0].y) <= 2000
     assert max(figure.data[0].y) == 9.0
     assert "of 20,000 points" in figure.layout.title.text
+    details.view.charts.all_points.value = True  # full data on request
+    assert len(figure.data[0].y) == 20_000
+    assert "of 20,000" not in figure.layout.title.text
     assert len(details.get_widget_data()["run_metrics"]["signal"]) == 20_000
 
 
