@@ -157,6 +157,15 @@ def stop_cluster(record: ComputeTargetRecord) -> None:
             pass
 
 
+def forget_clients(workspace: Any, record: ComputeTargetRecord) -> None:
+    """Close this workspace object's client of the target's scheduler (it is going away)."""
+    info = record.config.get(CLUSTER_KEY) or {}
+    address = record.config.get("address") or info.get("address")
+    client = workspace.__dict__.get("_dask_clients", {}).pop(address, None)
+    if client is not None:
+        client.close()
+
+
 def cluster_status(address: str) -> dict[str, Any]:
     """Nodes (workers), busy and idle ones, and tasks waiting, as the scheduler sees them."""
     client = connect(address)

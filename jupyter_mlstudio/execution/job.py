@@ -33,7 +33,7 @@ from jupyter_mlstudio.store.entities import ACTIVE_STATUSES, SLOT_RUN_TYPES
 
 LOG_NAME = "logs/std_log.txt"
 BUILD_LOG_NAME = "logs/environment_build.txt"
-_REAP_EVERY_SECONDS = 2.0
+_REAP_EVERY_SECONDS = 5.0
 _TERM_GRACE_SECONDS = 5.0
 _LOG_SYNC_SECONDS = 2.0
 

@@ -25,7 +25,15 @@ from jupyter_mlstudio.execution.liveness import process_start_time
 from jupyter_mlstudio.execution.spec import JobSpec
 
 
-def _fork(spec_json: str) -> int:
+def fork_supervisor(
+    spec_json: str,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    close: tuple[int, ...] = (),
+) -> int:
+    """Fork a supervisor for ``spec_json`` (with the submitter's ``env`` and ``cwd``);
+    ``close``: the forker's own descriptors (sockets, its lock) the supervisor must not
+    keep."""
     run_id = JobSpec.from_json(spec_json).run_id
     sys.stdout.flush()
     sys.stderr.flush()
@@ -33,7 +41,20 @@ def _fork(spec_json: str) -> int:
     if pid == 0:  # the supervisor: never return into the loop
         code = 1
         try:
+            for fd in close:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             os.setsid()
+            if env is not None:
+                os.environ.clear()
+                os.environ.update(env)
+            if cwd is not None:
+                try:
+                    os.chdir(cwd)
+                except OSError:
+                    pass  # the submitter's folder is gone; the job copies its snapshot anyway
             log = os.open(supervisor_log_path(run_id), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
@@ -70,7 +91,7 @@ def main() -> int:
         if not text:
             continue
         try:
-            pid = _fork(text)
+            pid = fork_supervisor(text)
         except Exception as exc:  # the task reads this line as the failure to start
             print(f"error {type(exc).__name__}: {exc}", flush=True)
             continue

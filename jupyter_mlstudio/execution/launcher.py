@@ -23,7 +23,14 @@ def launch_job(spec: JobSpec) -> tuple[int, float | None]:
     """Start the supervisor for ``spec`` in its own session; returns (pid, start time).
 
     Its own session: closing the notebook or terminal that submitted the job does not end it.
+    This machine's warm forker (``local_pool``) starts it when it runs; else a new process.
     """
+    from jupyter_mlstudio.execution import local_pool
+
+    if local_pool.enabled():
+        forked = local_pool.request_fork(spec.to_json())
+        if forked is not None:
+            return forked
     log = supervisor_log_path(spec.run_id).open("ab")
     try:
         proc = subprocess.Popen(

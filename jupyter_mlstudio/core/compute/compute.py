@@ -202,6 +202,7 @@ class ComputeTarget:
         record = self.workspace._store.assets.get_compute_target(self.name)
         self.workspace._store.assets.delete_compute_target(self.name)
         if dask_compute.is_dask_target(record):
+            dask_compute.forget_clients(self.workspace, record)
             dask_compute.stop_cluster(record)
 
     def detach(self) -> None:

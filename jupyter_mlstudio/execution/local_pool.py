@@ -1,0 +1,148 @@
+"""Starting job supervisors on this machine quickly: a warm forker shared by every process.
+
+``launch_job`` asks this machine's forker (one per interpreter and code version, listening
+on a Unix socket in the temp folder) to fork the supervisor: it has imported the supervisor
+and the store already, so a job no longer pays a fresh interpreter's imports (about a
+second of CPU; forty queued jobs on two cores paid twenty seconds). The supervisor gets the
+submitter's environment and working folder, its own session, pid and log, exactly as a
+``python -m jupyter_mlstudio.execution.job`` started by ``launch_job`` would.
+
+The forker is started on demand (the job that finds none starts it and runs the usual way
+meanwhile), holds a lock file for its lifetime so only one runs, and exits after
+``IDLE_SECONDS`` without requests. Any failure to reach it falls back to a plain process.
+``MLSTUDIO_LOCAL_FORKER=0`` turns it off.
+
+The slot table itself (how many jobs run at once on ``local`` and on every other target) is
+in the store (``TrackingStore.acquire_slot``): a queued supervisor waits there, heartbeats,
+and frees the slots of holders whose process died (``job.Supervisor._reap_dead_holders``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+IDLE_SECONDS = 300.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+_MODULE = "jupyter_mlstudio.execution.local_pool"
+
+
+def enabled() -> bool:
+    return os.environ.get("MLSTUDIO_LOCAL_FORKER", "1") != "0" and hasattr(os, "fork")
+
+
+def _code_version() -> str:
+    """Changes whenever the code a supervisor runs changes (an edited checkout included)."""
+    import jupyter_mlstudio
+
+    root = Path(jupyter_mlstudio.__file__).parent
+    stamps = [sys.executable, str(root)]
+    for folder in ("execution", "store", "store/migrations/versions"):
+        for path in sorted((root / folder).glob("*.py")):
+            stamps.append(f"{path.name}:{path.stat().st_mtime_ns}")
+    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]
+
+
+def socket_path() -> Path:
+    return Path(tempfile.gettempdir()) / f"mlstudio-forker-{os.getuid()}-{_code_version()}.sock"
+
+
+def request_fork(spec_json: str) -> tuple[int, float] | None:
+    """Have the forker start a supervisor; None when there is no forker to ask (one is
+    started for the next jobs)."""
+    path = socket_path()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(CONNECT_TIMEOUT_SECONDS)
+            conn.connect(str(path))
+            payload = {"spec": spec_json, "env": dict(os.environ), "cwd": os.getcwd()}
+            conn.sendall(json.dumps(payload).encode() + b"\n")
+            reply = conn.makefile("r").readline().split()
+    except FileNotFoundError:
+        _start_forker(path)
+        return None
+    except OSError:
+        _start_forker(path)  # a stale socket or a dying forker: a fresh one takes over
+        return None
+    if len(reply) == 2 and reply[0] != "error":
+        return int(reply[0]), float(reply[1])
+    return None
+
+
+def _start_forker(path: Path) -> None:
+    subprocess.Popen(
+        [sys.executable, "-m", _MODULE, str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
+def serve(path: Path) -> int:
+    """The forker: fork a supervisor per request until idle for ``IDLE_SECONDS``."""
+    from jupyter_mlstudio.execution.job_forker import fork_supervisor
+    from jupyter_mlstudio.execution.liveness import process_start_time
+
+    lock = open(f"{path}.lock", "a")  # noqa: SIM115 (held for the process's lifetime)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another forker serves this path
+    path.unlink(missing_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    os.chmod(path, 0o600)  # only this user's processes may start jobs through it
+    server.listen(64)
+    server.settimeout(IDLE_SECONDS)
+
+    def reap(*_: object) -> None:
+        while True:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    signal.signal(signal.SIGCHLD, reap)
+    try:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                break
+            with conn:
+                try:
+                    conn.settimeout(10)
+                    request = json.loads(conn.makefile("r").readline())
+                    pid = fork_supervisor(
+                        request["spec"],
+                        request["env"],
+                        request["cwd"],
+                        close=(server.fileno(), conn.fileno(), lock.fileno()),
+                    )
+                    reply = f"{pid} {process_start_time(pid) or 0.0}\n"
+                except Exception as exc:
+                    reply = f"error {type(exc).__name__}\n"
+                try:
+                    conn.sendall(reply.encode())
+                except OSError:
+                    pass
+    finally:
+        path.unlink(missing_ok=True)
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(Path(sys.argv[1])))
