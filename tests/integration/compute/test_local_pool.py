@@ -63,3 +63,19 @@ def test_runs_wait_queued_for_a_slot_and_dead_processes_free_theirs(local_ws, tm
     finally:
         for orphan in orphans:  # the killed holder's script, ended by the test
             orphan.kill()
+
+
+def test_jobs_see_the_submitters_environment_whoever_starts_their_supervisor(
+    local_ws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "train.py").write_text(
+        "import os\nprint('MARK', os.environ.get('MLSTUDIO_TEST_MARK'))\n"
+    )
+    exp = Experiment(local_ws, "env-pass")
+    for mark in ("first", "second"):  # the second is likely started by the warm forker
+        monkeypatch.setenv("MLSTUDIO_TEST_MARK", mark)
+        run = exp.submit(ScriptRunConfig(str(code), "train.py"))
+        run.wait_for_completion(raise_on_error=True)
+        assert f"MARK {mark}" in run.get_details_with_logs()["logFiles"]["logs/std_log.txt"]
