@@ -175,8 +175,9 @@ class PipelineDocument:
 
     # ---- editing -------------------------------------------------------------------------
     def _new_id(self, prefix: str) -> str:
-        taken = {n.get("id") for n in self.nodes} | {e.get("id") for e in self.edges}
-        i = len(self.nodes) + len(self.edges) + 1
+        items = self.nodes if prefix == "n" else self.edges
+        taken = {item.get("id") for item in items}
+        i = len(items) + 1
         while f"{prefix}{i}" in taken:
             i += 1
         return f"{prefix}{i}"

@@ -199,7 +199,7 @@ def _safe(name: str) -> str:
 
 
 def _count(doc: PipelineDocument, component: str) -> int:
-    return sum(n["component"]["ref"] == f"builtin:{component}" for n in doc.nodes) - 1
+    return sum(n["component"]["ref"] == f"builtin:{component}" for n in doc.nodes)
 
 
 def _replace(doc: PipelineDocument, nid: str, ref: str, params: dict[str, Any], name: str) -> None:

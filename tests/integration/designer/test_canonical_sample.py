@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from jupyter_mlstudio.core import Experiment
+from jupyter_mlstudio.core.webservice import LocalWebservice
 from jupyter_mlstudio.designer import (
     PipelineDocument,
     create_inference_pipeline,
@@ -114,7 +115,9 @@ def test_sample_trains_then_its_inference_pipeline_serves_over_http(
     assert inference.path == tmp_path / "income-inference.mlpipeline"
     assert PipelineDocument.load(inference.path).validate() == []
 
-    service = deploy_inference_pipeline(local_ws, inference.path, "income-endpoint")
+    service = deploy_inference_pipeline(
+        local_ws, inference.path, "income-endpoint", LocalWebservice.deploy_configuration()
+    )
     service.wait_for_deployment()
     key = service.get_keys()[0]
     rows = [
@@ -140,4 +143,4 @@ def test_sample_trains_then_its_inference_pipeline_serves_over_http(
         timeout=60,
     )
     assert bad.status_code == 400
-    assert "hours" in bad.json()["message"]
+    assert "lacks the column 'hours'" in bad.json()["error"]["message"]

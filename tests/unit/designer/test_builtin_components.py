@@ -162,7 +162,7 @@ def test_tune_cross_validate_and_feature_selection(doc, people, tmp_path):
     sweep = table(tune, "sweep_results")
     assert len(sweep) == 3 and "C" in sweep.columns and sweep["roc_auc"].max() > 0.85
     best = rt.read_object(folders[(tune, "trained_best_model")])
-    assert best.pipeline.named_steps["model"].C == sweep.iloc[0]["C"]
+    assert sweep.iloc[0]["C"] == best.pipeline.named_steps["model"].C
     by_fold = table(cv, "evaluation_by_fold")
     assert by_fold["Fold Number"].tolist() == [0, 1, 2] and (by_fold["Accuracy"] > 0.7).all()
     assert len(table(cv, "scored_results")) == 168
