@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_mlstudio.server.handlers import assets, events, pipelines, runs, workspace
+from jupyter_mlstudio.server.handlers import (
+    assets,
+    designer,
+    events,
+    pipelines,
+    runs,
+    workspace,
+)
 
 __all__ = ["API_PREFIX", "ROUTES"]
 
@@ -47,5 +54,9 @@ ROUTES: list[tuple[str, Any]] = [
     ("pipeline-endpoints", pipelines.PipelineEndpointsHandler),
     (f"pipeline-endpoints/{_NAME}/runs", pipelines.PipelineEndpointRunsHandler),
     ("schedules", pipelines.SchedulesHandler),
+    ("designer/components", designer.DesignerComponentsHandler),
+    ("designer/validate", designer.DesignerValidateHandler),
+    ("designer/runs", designer.DesignerRunsHandler),
+    (f"designer/runs/{_ID}/nodes", designer.DesignerRunNodesHandler),
     ("events", events.EventsHandler),
 ]
