@@ -98,11 +98,13 @@ class _NotebookParameters:
 
 
 class Controller:
-    def __init__(self, run_id: str, workspace_config: str) -> None:
+    def __init__(
+        self, run_id: str, workspace_config: str, workspace: Workspace | None = None
+    ) -> None:
         from jupyter_mlstudio.core.experiment import Experiment
         from jupyter_mlstudio.core.workspace import Workspace
 
-        self.ws = Workspace._open(Path(workspace_config))
+        self.ws = workspace or Workspace._open(Path(workspace_config))
         self.tracking = self.ws._store.tracking
         self.run_id = run_id
         record = self.tracking.get_run(run_id)
@@ -119,7 +121,7 @@ class Controller:
         self.producer = {out: n["id"] for n in self.graph["steps"] for out in n["outputs"]}
         self.state = {sid: StepState() for sid in self.nodes}
         self.cancel = threading.Event()
-        self.cache = Path(tempfile.mkdtemp(prefix=f"mlstudio-{run_id}-"))
+        self.cache = Path(tempfile.gettempdir())  # a folder of its own once it runs
         self.last_beat = 0.0
         # Notebook steps that can run on a warm kernel of this Python (see _inline_step).
         self.inline_ids = {sid for sid, n in self.nodes.items() if _runs_inline(n)}
@@ -127,15 +129,36 @@ class Controller:
         self.stopping: set[str] = set()  # step run id -> its kernel manager, while running
         self.threads: list[threading.Thread] = []
         self.pool: Any = None
-        if self.inline_ids:
-            from jupyter_mlstudio.execution.notebook_runner import KernelPool
 
-            self.pool = KernelPool(size=min(2, len(self.inline_ids)))
+    def reuse_everything(self) -> bool:
+        """When every step can reuse an earlier run, record the reuses and finish the
+        pipeline run here, with no controller process; otherwise write nothing."""
+        if self.selected or self.regenerate:
+            return False
+        found = {}
+        for sid in self.order:
+            node = self.nodes[sid]
+            self.state[sid].key = self._reuse_key(node)
+            prior = self._find_reusable(self.state[sid].key) if node["allow_reuse"] else None
+            if prior is None:
+                return False
+            found[sid] = prior
+        self.tracking.update_run(self.run_id, status=RunStatus.RUNNING, started=True)
+        for sid in self.order:
+            self._reuse(sid, found[sid])
+        self._finish(RunStatus.COMPLETED, None)
+        return True
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self) -> None:
         from jupyter_mlstudio.execution.liveness import this_process
 
+        if self.inline_ids:
+            from jupyter_mlstudio.execution.notebook_runner import KernelPool
+
+            # Started first: kernels warm up while the controller does the rest.
+            self.pool = KernelPool(size=min(2, len(self.inline_ids)))
+        self.cache = Path(tempfile.mkdtemp(prefix=f"mlstudio-{self.run_id}-"))
         self.tracking.update_run(
             self.run_id, status=RunStatus.RUNNING, started=True, process=this_process()
         )

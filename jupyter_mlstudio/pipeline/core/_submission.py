@@ -82,6 +82,11 @@ def submit_graph(
         experiment=experiment._record,
     )
     assert ws._config_path is not None
+    from jupyter_mlstudio.pipeline._controller import Controller
+
+    # A pipeline whose every step is reused needs no controller process.
+    if Controller(record.run_id, str(ws._config_path), workspace=ws).reuse_everything():
+        return PipelineRun(experiment, record.run_id)
     argument = json.dumps({"run_id": record.run_id, "workspace_config": str(ws._config_path)})
     pid, started = launch_module("jupyter_mlstudio.pipeline._controller", argument, record.run_id)
     import socket

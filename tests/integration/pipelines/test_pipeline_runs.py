@@ -63,6 +63,9 @@ def test_reuse_skips_unchanged_steps_and_reruns_changed_ones(local_ws, code):
     first = exp.submit(pipeline)
     first.wait_for_completion(show_output=False)
     again = exp.submit(pipeline)
+    # Every step is reused: finished at submit, with no controller process.
+    assert again.get_status() == "Completed"
+    assert again._refresh().pid is None
     again.wait_for_completion(show_output=False)
     originals = {s.step_name: s.id for s in first.get_steps()}
     assert {s.step_name: s.reused_run_id for s in again.get_steps()} == originals
