@@ -244,7 +244,8 @@ class AutoMLDriver:
         self.started = parent.started_at or time.time()
         s = self.settings
         budget = float(s["experiment_timeout_minutes"]) * 60
-        self.deadline = self.started + budget
+        # The budget counts from submission: the user's wall clock, start-up included.
+        self.deadline = parent.created_at + budget
         # Ensembles come last and must fit in the budget: keep a little time for them.
         ensembles = [
             e

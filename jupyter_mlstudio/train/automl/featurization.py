@@ -25,7 +25,7 @@ __all__ = ["ColumnPlan", "DataTransformer", "detect_column_types"]
 ONE_HOT_MAX = 32  # distinct values up to which a category is one-hot encoded
 HASH_FEATURES = 64  # columns for a hashed high-cardinality category
 TEXT_FEATURES = 300  # TF-IDF vocabulary size per text column
-_DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour", "minute", "second")
+_DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "hour", "minute", "second")
 
 
 @dataclass

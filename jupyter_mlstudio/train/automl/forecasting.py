@@ -55,9 +55,12 @@ def infer_freq(times: pd.Series) -> str | None:
     if len(unique) < 3:
         return None
     try:
-        return pd.infer_freq(unique)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 warns it will return an offset
+            freq = pd.infer_freq(unique)
     except (TypeError, ValueError):
         return None
+    return getattr(freq, "freqstr", freq)
 
 
 def _as_times(values: pd.Series) -> pd.Series:

@@ -61,7 +61,6 @@ class SearchStrategy:
                         seed=seed + i,
                         n_startup_trials=4,
                         multivariate=True,
-                        warn_independent_sampling=False,
                     ),
                 ),
             )
