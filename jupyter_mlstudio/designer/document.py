@@ -108,7 +108,9 @@ class PipelineDocument:
                 hint="Upgrade jupyter_mlstudio to open it.",
                 path=str(file),
             )
-        return cls(data, file)
+        doc = cls(path=file)
+        doc.data = data  # parsed here, so it is ours already: no copy
+        return doc
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the document (atomically: a temporary file, then a rename); returns the path."""

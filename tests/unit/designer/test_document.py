@@ -13,7 +13,7 @@ from jupyter_mlstudio.errors import ValidationError
 
 
 def test_the_schema_is_a_valid_versioned_json_schema():
-    jsonschema.Draft202012Validator.check_schema(schema())
+    jsonschema.Draft7Validator.check_schema(schema())
     assert SCHEMA_PATH.is_file()
     assert schema()["properties"]["version"] == {"const": FORMAT_VERSION}
 
