@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/ruff format --check jupyter_mlstudio tests
 	$(BIN)/lint-imports
 
-bench: install
+bench: install chromium
 	bash bench/run.sh
 
 lab: install
