@@ -17,6 +17,7 @@ import {
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { EventStream, requestAPI, ResponseError } from './api';
+import { designerPlugin } from './designer/plugin';
 import { createEndpointView } from './endpointview';
 import { createRunView } from './runview';
 import { StudioSidebar } from './sidebar';
@@ -286,4 +287,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, designerPlugin];

@@ -1,0 +1,91 @@
+/**
+ * The `.mlpipeline` document widget: the designer canvas over a JupyterLab text model.
+ */
+import { InputDialog, Notification, ReactWidget } from '@jupyterlab/apputils';
+import {
+  ABCWidgetFactory,
+  DocumentRegistry,
+  DocumentWidget
+} from '@jupyterlab/docregistry';
+import { ReactFlowProvider } from '@xyflow/react';
+import * as React from 'react';
+import { DesignerApp, DesignerHost } from './canvas';
+
+export const FACTORY = 'ML Designer';
+export const FILE_TYPE = 'mlpipeline';
+
+/** The canvas; remounted when the file changes under it (revert, reload from disk). */
+export class DesignerView extends ReactWidget {
+  private text = '';
+  private generation = 0;
+  private readonly host: DesignerHost;
+
+  constructor(
+    private readonly context: DocumentRegistry.Context,
+    openRun: (runId: string) => void
+  ) {
+    super();
+    this.addClass('mls-DesignerView');
+    this.host = {
+      path: () => this.context.path,
+      write: text => {
+        this.text = text;
+        this.context.model.fromString(text);
+      },
+      askExperiment: async suggestion => {
+        const answer = await InputDialog.getText({
+          title: 'Submit pipeline: experiment name',
+          text: suggestion,
+          okLabel: 'Submit'
+        });
+        return answer.button.accept && answer.value ? answer.value.trim() : null;
+      },
+      openRun,
+      notifyError: text => Notification.error(text, { autoClose: 8000 })
+    };
+    void context.ready.then(() => {
+      this.text = context.model.toString();
+      this.update();
+    });
+    context.model.contentChanged.connect(this.onContent, this);
+  }
+
+  private onContent(): void {
+    const text = this.context.model.toString();
+    if (text !== this.text) {
+      this.text = text;
+      this.generation += 1;
+      this.update();
+    }
+  }
+
+  render(): JSX.Element {
+    if (!this.context.isReady) {
+      return <div className="mls-DesignerMuted">Loading…</div>;
+    }
+    return (
+      <ReactFlowProvider key={this.generation}>
+        <DesignerApp initialText={this.text} host={this.host} />
+      </ReactFlowProvider>
+    );
+  }
+}
+
+export class DesignerWidget extends DocumentWidget<DesignerView> {}
+
+export class DesignerFactory extends ABCWidgetFactory<DesignerWidget, DocumentRegistry.IModel> {
+  constructor(
+    options: DocumentRegistry.IWidgetFactoryOptions<DesignerWidget>,
+    private readonly openRun: (runId: string) => void
+  ) {
+    super(options);
+  }
+
+  protected createNewWidget(context: DocumentRegistry.Context): DesignerWidget {
+    const content = new DesignerView(context, this.openRun);
+    const widget = new DesignerWidget({ context, content });
+    widget.addClass('mls-DesignerWidget');
+    return widget;
+  }
+}
+
