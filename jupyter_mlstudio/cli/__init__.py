@@ -8,7 +8,7 @@
     mlstudio job show|cancel|stream -n NAME      mlstudio job list [-e EXPERIMENT]
     mlstudio job download -n NAME [--output-name OUT | --all] [-p DIR]
     mlstudio data create -f data.yml             mlstudio data list|show
-    mlstudio model create -f model.yml | --name N --path P
+    mlstudio model create -f model.yml | --name N --model-path P
     mlstudio model list|show|download
     mlstudio online-endpoint create -f endpoint.yml --deployment blue.yml
     mlstudio online-endpoint invoke|get-logs|delete|list|show -n NAME

@@ -59,7 +59,7 @@ def _row(dataset: Any) -> dict[str, Any]:
     return {
         "name": dataset.name,
         "version": dataset.version,
-        "type": "mltable" if dataset._kind == "tabular" else "uri_folder",
+        "type": "tabular (mltable)" if dataset._kind == "tabular" else "file",
         "description": dataset.description,
         "rows": profile.get("rows"),
         "tags": dataset.tags,
