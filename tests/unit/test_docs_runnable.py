@@ -80,3 +80,11 @@ def test_the_rest_page_lists_every_route():
         if method in ("get", "post", "put", "patch", "delete")
     }
     assert listed == described
+
+
+def test_the_designer_page_lists_every_builtin_component():
+    from jupyter_mlstudio.designer import builtin_components
+
+    page = (ROOT / "docs" / "designer-components.md").read_text(encoding="utf-8")
+    missing = [c.ref for c in builtin_components() if f"`{c.ref}`" not in page]
+    assert missing == []
