@@ -77,6 +77,13 @@ class Poller:
             if id(workspace) not in self._feeds:
                 self._feeds[id(workspace)] = _Feed(workspace)
 
+    def forget(self, workspace: Workspace) -> None:
+        """Stop reading ``workspace``'s changes if no view needs them (a finished run's)."""
+        with self._lock:
+            feed = self._feeds.get(id(workspace))
+            if feed is not None and not feed.subscribers:
+                del self._feeds[id(workspace)]
+
     def subscribe(self, view: Subscriber) -> None:
         with self._lock:
             self.watch(view.workspace)

@@ -93,7 +93,9 @@ class RunDetails:
         self.view: RunView = _view_for(run_instance.type)(run_instance, Studio(workspace))
         self.widget = self.view.widget
         self.view.opener = self._open
-        if not self.view.is_terminal:
+        if self.view.is_terminal:
+            self._poller.forget(workspace)
+        else:
             self._poller.subscribe(self.view)
 
     # ---- azureml.widgets API -----------------------------------------------------------------

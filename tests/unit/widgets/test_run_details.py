@@ -136,6 +136,7 @@ def test_a_long_series_is_downsampled_for_the_chart_and_kept_whole(local_ws, pol
     run.complete()
     details = RunDetails(run, poller=poller)
     assert not details.is_live  # finished runs are not polled
+    assert poller.subscribers == [] and not poller._feeds
     figure = details.view.charts.figures["signal"]
     assert len(figure.data[0].y) <= 2000
     assert max(figure.data[0].y) == 9.0
