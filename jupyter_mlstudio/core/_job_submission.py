@@ -219,6 +219,16 @@ def _command(config: ScriptRunConfig, source: Path) -> list[str]:
             hint="Check the name, or set source_directory to the folder that holds it.",
             path=str(script),
         )
+    if script.suffix == ".ipynb":
+        # A notebook job: papermill runs it, '--name value' arguments become its parameters,
+        # and the executed copy is kept in the run's outputs.
+        return [
+            "-m",
+            "jupyter_mlstudio.pipeline._notebook_job",
+            config.script,
+            f"outputs/{script.name}",
+            "{}",
+        ]
     return [config.script]
 
 
