@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,13 +109,18 @@ def _create(args: argparse.Namespace) -> int:
         run.add_properties(properties)
     emit(_row(run), args.output)
     if args.stream:
-        return _follow(run)
+        return _follow(run, args.output)
     return 0
 
 
-def _follow(run: Run) -> int:
-    # The log goes to stderr when a script reads JSON from stdout.
-    run.wait_for_completion(show_output=True, raise_on_error=False)
+def _follow(run: Run, output: str = "table") -> int:
+    """Stream the run's log to its end; 1 if it failed. With JSON output the log goes to
+    stderr, so that stdout stays one JSON document for scripts."""
+    if output == "json":
+        with contextlib.redirect_stdout(sys.stderr):
+            run.wait_for_completion(show_output=True, raise_on_error=False)
+    else:
+        run.wait_for_completion(show_output=True, raise_on_error=False)
     status = run.get_status()
     print(f"Job {run.id} ended {status}.", file=sys.stderr)
     if status in FAILED:
@@ -138,6 +144,10 @@ def _show(args: argparse.Namespace) -> int:
     if details.get("error"):
         shown["error"] = (details["error"].get("error") or {}).get("message")
     shown["tags"] = {k: v for k, v in details["tags"].items() if not k.startswith("mlstudio.")}
+    if run.type == "hyperdrive":
+        best = run.get_best_run_by_primary_metric()
+        shown["best trial"] = best.id if best is not None else None
+        metrics = best.get_metrics() if best is not None else {}
     for key, value in metrics.items():
         shown[f"metric: {key}"] = value[-1] if isinstance(value, list) and value else value
     emit(shown, "table")
@@ -168,7 +178,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
 def _stream(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
-    return _follow(_get_run(ws, args.name))
+    return _follow(_get_run(ws, args.name), args.output)
 
 
 def _download(args: argparse.Namespace) -> int:

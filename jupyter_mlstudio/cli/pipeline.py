@@ -49,4 +49,4 @@ def _run(args: argparse.Namespace) -> int:
     experiment = args.experiment_name or file.stem.replace(" ", "_")
     run = pipeline.submit(experiment, pipeline_parameters=parameters or None)
     emit(_row(run), args.output)
-    return _follow(run) if args.stream else 0
+    return _follow(run, args.output) if args.stream else 0

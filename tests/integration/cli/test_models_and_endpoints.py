@@ -31,8 +31,7 @@ def test_model_from_a_job_then_an_endpoint_invoked_with_its_key(cli):
     (folder / "src").mkdir()
     (folder / "src" / "fit.py").write_text(FIT)
     (folder / "fit.yml").write_text("command: python fit.py\ncode: src\nexperiment_name: fit\n")
-    job = cli("job", "create", "-f", "fit.yml", "--stream", "-o", "json").out
-    run_id = json.loads(job[: job.index("}") + 1])["name"]
+    run_id = cli("job", "create", "-f", "fit.yml", "--stream", "-o", "json").json()["name"]
 
     created = cli(
         "model", "create", "--name", "line", "--model-path", f"runs:/{run_id}/outputs/model.pkl",
