@@ -98,6 +98,13 @@ class ComputeTarget:
         except ComputeTargetException:
             previous = None
         if previous is not None and dask_compute.is_dask_target(previous):
+            running = {k: v for k, v in previous.config.items() if k != dask_compute.CLUSTER_KEY}
+            if previous.type == cfg.compute_type and running == dict(cfg.settings):
+                if cfg.compute_type == dask_compute.CLUSTER_TYPE:  # unchanged: keep it running
+                    dask_compute.ensure_cluster(
+                        workspace._store, name, workspace.metadata_url, wait=False
+                    )
+                return ComputeTarget._from_record(workspace, assets.get_compute_target(name))
             dask_compute.stop_cluster(previous)  # replaced: the new settings take effect
         record = assets.upsert_compute_target(
             name,

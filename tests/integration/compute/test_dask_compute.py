@@ -71,6 +71,10 @@ def test_a_sweep_runs_on_two_workers_and_goes_on_when_a_worker_is_killed(local_w
     assert status["currentNodeCount"] == 2
     assert status["schedulerAddress"].startswith("tcp://127.0.0.1:")
     cluster_pid = local_ws._store.assets.get_compute_target(cluster.name).config["cluster"]["pid"]
+    # Creating it again with the same settings (the notebook re-run) keeps the running cluster.
+    same = AmlCompute.provisioning_configuration(vm_size="STANDARD_D2_V2", min_nodes=2, max_nodes=2)
+    again = ComputeTarget.create(local_ws, cluster.name, same)
+    assert again.settings["cluster"]["pid"] == cluster_pid
     worker_pids = {p.pid for p in psutil.Process(cluster_pid).children(recursive=True)}
 
     grid = GridParameterSampling({"--quality": choice(0.1, 0.5, 0.9, 0.7), "--sleep": choice(1)})
