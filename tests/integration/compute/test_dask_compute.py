@@ -1,4 +1,5 @@
-"""Dask compute targets end to end: a real LocalCluster process with worker processes."""
+"""Dask compute targets end to end: a real LocalCluster process with worker processes, running
+jobs, sweep trials and pipeline steps."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from jupyter_mlstudio.core import Experiment, ScriptRunConfig
 from jupyter_mlstudio.core.compute import AmlCompute, ComputeTarget, DaskCompute
 from jupyter_mlstudio.errors import ActivityFailedException, ComputeTargetException
+from jupyter_mlstudio.pipeline.core import Pipeline, PipelineData
+from jupyter_mlstudio.pipeline.steps import PythonScriptStep
 from jupyter_mlstudio.train.hyperdrive import (
     GridParameterSampling,
     HyperDriveConfig,
@@ -49,11 +52,29 @@ def _wait_until(condition, timeout=90.0):
     raise AssertionError("condition not met in time")
 
 
+# Pipeline steps: the first writes a file to its output, the second reads it.
+MAKE = """
+    import os, sys
+    os.makedirs(sys.argv[1], exist_ok=True)
+    open(os.path.join(sys.argv[1], "n.txt"), "w").write("21")
+"""
+USE = """
+    import os, sys
+    import psutil
+    from jupyter_mlstudio.core import Run
+    run = Run.get_context()
+    run.log("doubled", 2 * int(open(os.path.join(sys.argv[1], "n.txt")).read()))
+    run.log("worker_pid", psutil.Process(os.getppid()).parent().ppid())
+"""
+
+
 @pytest.fixture
 def code(tmp_path: Path) -> Path:
     folder = tmp_path / "code"
     folder.mkdir()
     (folder / "train.py").write_text(textwrap.dedent(TRAIN))
+    (folder / "make.py").write_text(textwrap.dedent(MAKE))
+    (folder / "use.py").write_text(textwrap.dedent(USE))
     return folder
 
 
@@ -94,6 +115,22 @@ def test_a_sweep_runs_on_two_workers_and_goes_on_when_a_worker_is_killed(local_w
     used = {int(t.get_metrics()["worker_pid"]) for t in trials}
     assert used <= worker_pids, "a trial ran outside the cluster's worker processes"
     assert sweep.get_best_run_by_primary_metric().get_metrics()["AUC"] == 0.9
+
+    # A pipeline whose steps run on the cluster and pass data.
+    number = PipelineData("number")
+    make = PythonScriptStep(
+        name="Make", script_name="make.py", source_directory=str(code),
+        arguments=[number], outputs=[number], compute_target=cluster,
+    )  # fmt: skip
+    use = PythonScriptStep(
+        name="Use", script_name="use.py", source_directory=str(code),
+        arguments=[number], inputs=[number], compute_target=cluster,
+    )  # fmt: skip
+    pipeline_run = Experiment(local_ws, "dask-pipe").submit(Pipeline(local_ws, [make, use]))
+    assert pipeline_run.wait_for_completion(show_output=False) == "Completed"
+    used_step = pipeline_run.find_step_run("Use")[0]
+    assert used_step.get_metrics()["doubled"] == 42
+    assert int(used_step.get_metrics()["worker_pid"]) in worker_pids
 
     # A worker killed mid-job: the job fails with the reason, the cluster goes on.
     exp = Experiment(local_ws, "dask-jobs")
