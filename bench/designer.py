@@ -52,12 +52,12 @@ def twenty(doc: PipelineDocument, k: int) -> None:
     dedup = node("remove_duplicate_rows")
     split = node("split_data", fraction={"pipelineParameter": "fraction"})
     for src, sport, dst, dport in (
-        (a, "dataset", join, "left"),
-        (b, "dataset", join, "right"),
-        (join, "results_dataset", clean, "dataset"),
-        (clean, "cleaned_dataset", norm, "dataset"),
-        (norm, "transformed_dataset", dedup, "dataset"),
-        (dedup, "results_dataset", split, "dataset"),
+        (a, "results_dataset", join, "left"),
+        (b, "results_dataset", join, "right"),
+        (join, "results_dataset", clean, "input_dataset"),
+        (clean, "cleaned_dataset", norm, "input_dataset"),
+        (norm, "transformed_dataset", dedup, "input_dataset"),
+        (dedup, "results_dataset", split, "input_dataset"),
     ):
         doc.connect(src, sport, dst, dport)
     scores = []
@@ -70,9 +70,9 @@ def twenty(doc: PipelineDocument, k: int) -> None:
         train = node("train_model", label_column="label")
         score = node("score_model")
         doc.connect(algo, "untrained_model", train, "untrained_model")
-        doc.connect(split, "results1", train, "dataset")
+        doc.connect(split, "results1", train, "input_dataset")
         doc.connect(train, "trained_model", score, "trained_model")
-        doc.connect(split, "results2", score, "dataset")
+        doc.connect(split, "results2", score, "input_dataset")
         scores.append(score)
     ev1, ev2 = node("evaluate_model"), node("evaluate_model")
     sql = node("apply_sql_transformation", sql="select count(*) as n from t1")
@@ -81,7 +81,7 @@ def twenty(doc: PipelineDocument, k: int) -> None:
     doc.connect(scores[1], "scored_dataset", ev1, "scored_dataset_to_compare")
     doc.connect(scores[2], "scored_dataset", ev2, "scored_dataset")
     doc.connect(scores[2], "scored_dataset", sql, "t1")
-    doc.connect(sql, "results_dataset", sel, "dataset")
+    doc.connect(sql, "results_dataset", sel, "input_dataset")
 
 
 def floor(path: Path) -> list[str]:

@@ -5,7 +5,7 @@ A component notebook keeps its interface under ``metadata["mlstudio"]["component
 
     {"id": "split_data", "name": "Split Data", "category": "Data Transformation",
      "description": "...", "version": "1",
-     "inputs":  [{"name": "dataset", "type": "DataFrame"}],
+     "inputs":  [{"name": "input_dataset", "type": "DataFrame"}],
      "outputs": [{"name": "results1", "type": "DataFrame"}, ...],
      "parameters": [{"name": "fraction", "type": "float", "default": 0.7,
                      "min": 0, "max": 1}, ...]}

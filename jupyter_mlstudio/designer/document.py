@@ -63,7 +63,7 @@ class PipelineDocument:
     >>> doc = PipelineDocument.new("demo")
     >>> a = doc.add_node("builtin:enter_data_manually", parameters={"data": "x,y\\n1,0"})
     >>> b = doc.add_node("builtin:remove_duplicate_rows")
-    >>> doc.connect(a, "dataset", b, "dataset")
+    >>> doc.connect(a, "results_dataset", b, "input_dataset")
     """
 
     def __init__(

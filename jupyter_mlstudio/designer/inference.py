@@ -137,7 +137,7 @@ def create_inference_pipeline(
                 edge["source"]["port"] = "transformed_dataset"
             for edge in out.edges:
                 if edge["target"]["node"] == nid and edge["target"]["port"] == dinput.name:
-                    edge["target"]["port"] = "dataset"
+                    edge["target"]["port"] = "input_dataset"
             _replace(out, nid, "builtin:apply_transformation", {}, f"Apply {names[nid]}")
             out.connect(saved, "transformation", nid, "transformation")
         elif role == "passthrough":
@@ -169,7 +169,7 @@ def create_inference_pipeline(
                 parameters={"name": f"WebServiceOutput{_count(out, 'web_service_output')}"},
                 position=(pos["x"], pos["y"] + 140),
             )
-            out.connect(node["id"], port.name, wso, "dataset")
+            out.connect(node["id"], port.name, wso, "input_dataset")
     outputs = [n["id"] for n in out.nodes if n["component"]["ref"] == "builtin:web_service_output"]
     if not outputs:
         raise ValidationError(
@@ -249,7 +249,7 @@ def _add_web_inputs(doc: PipelineDocument, library: ComponentLibrary) -> None:
             index += 1
             for edge in consumers:
                 edge["source"] = {"node": wsi, "port": "output"}
-            doc.connect(node["id"], port.name, wsi, "dataset")
+            doc.connect(node["id"], port.name, wsi, "input_dataset")
 
 
 def _register(

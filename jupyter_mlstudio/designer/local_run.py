@@ -177,7 +177,7 @@ class InProcessGraph:
                     folders[(nid, "output")] = root / nid / "output"
                     continue
                 if nid in self.outputs:
-                    source = self.feeds[(nid, "dataset")]
+                    source = self.feeds[(nid, "input_dataset")]
                     folders[(nid, "output")] = folders[source]
                     continue
                 self._run_node(nid, folders, root)

@@ -37,7 +37,7 @@ def _import(tmp_path, **params) -> pd.DataFrame:
     node = doc.add_node("builtin:import_data", parameters=params)
     assert doc.validate() == []
     folders = InProcessGraph(doc).run(tmp_path / "work")
-    return rt.read_table(folders[(node, "dataset")])
+    return rt.read_table(folders[(node, "results_dataset")])
 
 
 def test_import_a_registered_tabular_dataset(local_ws, tmp_path):
@@ -45,7 +45,7 @@ def test_import_a_registered_tabular_dataset(local_ws, tmp_path):
     store = local_ws.get_default_datastore()
     store.upload_files([str(tmp_path / "flowers.csv")], target_path="raw", show_progress=False)
     Dataset.Tabular.from_delimited_files((store, "raw/flowers.csv")).register(local_ws, "flowers")
-    df = _import(tmp_path, source="dataset", dataset_name="flowers")
+    df = _import(tmp_path, source="registered_dataset", dataset_name="flowers")
     assert df.to_dict("records") == [
         {"petal": 1.5, "kind": "a"},
         {"petal": 4.2, "kind": "b"},
@@ -82,7 +82,7 @@ def test_a_users_notebook_is_a_component_in_a_pipeline(tmp_path):
     doc.path = tmp_path / "mine.mlpipeline"
     data = doc.add_node("builtin:enter_data_manually", parameters={"data": "x\n1\n5\n"})
     mine = doc.add_node("file:mine/double.ipynb", parameters={"factor": 3})
-    doc.connect(data, "dataset", mine, "table")
+    doc.connect(data, "results_dataset", mine, "table")
     assert doc.validate() == []
     folders = InProcessGraph(doc).run(tmp_path / "work")
     assert rt.read_table(folders[(mine, "result")])["twice"].tolist() == [3, 15]

@@ -39,14 +39,14 @@ def test_data_preparation_chain(doc, people, tmp_path):
     split = doc.add_node(
         "builtin:split_data", parameters={"fraction": 0.75, "stratify_column": "label"}
     )
-    doc.connect(imp, "dataset", meta, "dataset")
-    doc.connect(meta, "results_dataset", clean, "dataset")
-    doc.connect(clean, "cleaned_dataset", norm, "dataset")
-    doc.connect(norm, "transformed_dataset", dedup, "dataset")
-    doc.connect(dedup, "results_dataset", sel, "dataset")
-    doc.connect(sel, "selected_dataset", split, "dataset")
+    doc.connect(imp, "results_dataset", meta, "input_dataset")
+    doc.connect(meta, "results_dataset", clean, "input_dataset")
+    doc.connect(clean, "cleaned_dataset", norm, "input_dataset")
+    doc.connect(norm, "transformed_dataset", dedup, "input_dataset")
+    doc.connect(dedup, "results_dataset", sel, "input_dataset")
+    doc.connect(sel, "selected_dataset", split, "input_dataset")
     folders, table = _run(doc, tmp_path)
-    assert table(imp, "dataset").shape == people.shape
+    assert table(imp, "results_dataset").shape == people.shape
     assert isinstance(table(meta, "results_dataset")["industry"].dtype, pd.CategoricalDtype)
     cleaned = table(clean, "cleaned_dataset")
     assert cleaned["hours"].isna().sum() == 0
@@ -87,8 +87,8 @@ def test_manual_data_join_sql_and_python_script(doc, tmp_path):
             "    return df, df.describe()\n"
         },
     )
-    doc.connect(left, "dataset", join, "left")
-    doc.connect(right, "dataset", join, "right")
+    doc.connect(left, "results_dataset", join, "left")
+    doc.connect(right, "results_dataset", join, "right")
     doc.connect(join, "results_dataset", sql, "t1")
     doc.connect(sql, "results_dataset", script, "dataframe1")
     _, table = _run(doc, tmp_path)
@@ -104,8 +104,8 @@ def _classifier(doc, learner, params=None):
     clean = doc.add_node("builtin:clean_missing_data", parameters={"mode": "mean"})
     split = doc.add_node("builtin:split_data", parameters={"fraction": 0.7})
     algo = doc.add_node(learner, parameters=params or {})
-    doc.connect(imp, "dataset", clean, "dataset")
-    doc.connect(clean, "cleaned_dataset", split, "dataset")
+    doc.connect(imp, "results_dataset", clean, "input_dataset")
+    doc.connect(clean, "cleaned_dataset", split, "input_dataset")
     return split, algo
 
 
@@ -123,9 +123,9 @@ def test_classifiers_train_score_and_evaluate(doc, people, tmp_path, learner, pa
     score = doc.add_node("builtin:score_model")
     evaluate = doc.add_node("builtin:evaluate_model")
     doc.connect(algo, "untrained_model", train, "untrained_model")
-    doc.connect(split, "results1", train, "dataset")
+    doc.connect(split, "results1", train, "input_dataset")
     doc.connect(train, "trained_model", score, "trained_model")
-    doc.connect(split, "results2", score, "dataset")
+    doc.connect(split, "results2", score, "input_dataset")
     doc.connect(score, "scored_dataset", evaluate, "scored_dataset")
     folders, table = _run(doc, tmp_path)
     scored = table(score, "scored_dataset")
@@ -156,8 +156,8 @@ def test_tune_cross_validate_and_feature_selection(doc, people, tmp_path):
     doc.connect(split, "results1", tune, "training_dataset")
     doc.connect(split, "results2", tune, "validation_dataset")
     doc.connect(algo, "untrained_model", cv, "untrained_model")
-    doc.connect(split, "results1", cv, "dataset")
-    doc.connect(split, "results1", fbfs, "dataset")
+    doc.connect(split, "results1", cv, "input_dataset")
+    doc.connect(split, "results1", fbfs, "input_dataset")
     folders, table = _run(doc, tmp_path)
     sweep = table(tune, "sweep_results")
     assert len(sweep) == 3 and "C" in sweep.columns and sweep["roc_auc"].max() > 0.85
@@ -186,11 +186,11 @@ def test_regressors_and_their_evaluation(doc, people, tmp_path, learner):
     train = doc.add_node("builtin:train_model", parameters={"label_column": "spend"})
     score = doc.add_node("builtin:score_model")
     evaluate = doc.add_node("builtin:evaluate_model")
-    doc.connect(split, "results1", sel, "dataset")
+    doc.connect(split, "results1", sel, "input_dataset")
     doc.connect(algo, "untrained_model", train, "untrained_model")
-    doc.connect(sel, "selected_dataset", train, "dataset")
+    doc.connect(sel, "selected_dataset", train, "input_dataset")
     doc.connect(train, "trained_model", score, "trained_model")
-    doc.connect(split, "results2", score, "dataset")
+    doc.connect(split, "results2", score, "input_dataset")
     doc.connect(score, "scored_dataset", evaluate, "scored_dataset")
     folders, _ = _run(doc, tmp_path)
     metrics = rt.read_metrics(folders[(evaluate, "evaluation_results")])["metrics"]
@@ -207,9 +207,9 @@ def test_k_means_clustering(doc, tmp_path):
     train = doc.add_node("builtin:train_clustering_model")
     score = doc.add_node("builtin:score_model")
     doc.connect(km, "untrained_model", train, "untrained_model")
-    doc.connect(data, "dataset", train, "dataset")
+    doc.connect(data, "results_dataset", train, "input_dataset")
     doc.connect(train, "trained_model", score, "trained_model")
-    doc.connect(data, "dataset", score, "dataset")
+    doc.connect(data, "results_dataset", score, "input_dataset")
     _, table = _run(doc, tmp_path)
     assignments = table(train, "results_dataset")["Assignments"]
     assert assignments[:30].nunique() == 1 and assignments[30:].nunique() == 1
@@ -223,11 +223,11 @@ def test_web_service_ports_and_apply_transformation_pass_data_in_a_pipeline(doc,
     clean = doc.add_node("builtin:clean_missing_data", parameters={"columns": "hours"})
     apply = doc.add_node("builtin:apply_transformation")
     wso = doc.add_node("builtin:web_service_output")
-    doc.connect(imp, "dataset", wsi, "dataset")
-    doc.connect(wsi, "output", clean, "dataset")
+    doc.connect(imp, "results_dataset", wsi, "input_dataset")
+    doc.connect(wsi, "output", clean, "input_dataset")
     doc.connect(clean, "cleaning_transformation", apply, "transformation")
-    doc.connect(imp, "dataset", apply, "dataset")
-    doc.connect(apply, "transformed_dataset", wso, "dataset")
+    doc.connect(imp, "results_dataset", apply, "input_dataset")
+    doc.connect(apply, "transformed_dataset", wso, "input_dataset")
     _, table = _run(doc, tmp_path)
     out = table(wso, "output")
     assert len(out) == len(people) and out["hours"].isna().sum() == 0
@@ -236,6 +236,6 @@ def test_web_service_ports_and_apply_transformation_pass_data_in_a_pipeline(doc,
 def test_a_component_error_names_the_notebook_and_says_what_to_fix(doc, tmp_path):
     data = doc.add_node("builtin:enter_data_manually", parameters={"data": "a\n1\n"})
     sel = doc.add_node("builtin:select_columns", parameters={"columns": "nope"})
-    doc.connect(data, "dataset", sel, "dataset")
+    doc.connect(data, "results_dataset", sel, "input_dataset")
     with pytest.raises(NotebookCellError, match="select_columns.ipynb.*has no column 'nope'"):
         InProcessGraph(doc).run(tmp_path / "w")

@@ -21,12 +21,12 @@ def twenty_nodes(doc):
     dedup = doc.add_node("builtin:remove_duplicate_rows")
     split = doc.add_node("builtin:split_data", parameters={"fraction": {"pipelineParameter": "f"}})
     doc.add_parameter("f", 0.8)
-    doc.connect(a, "dataset", join, "left")
-    doc.connect(b, "dataset", join, "right")
-    doc.connect(join, "results_dataset", clean, "dataset")
-    doc.connect(clean, "cleaned_dataset", norm, "dataset")
-    doc.connect(norm, "transformed_dataset", dedup, "dataset")
-    doc.connect(dedup, "results_dataset", split, "dataset")
+    doc.connect(a, "results_dataset", join, "left")
+    doc.connect(b, "results_dataset", join, "right")
+    doc.connect(join, "results_dataset", clean, "input_dataset")
+    doc.connect(clean, "cleaned_dataset", norm, "input_dataset")
+    doc.connect(norm, "transformed_dataset", dedup, "input_dataset")
+    doc.connect(dedup, "results_dataset", split, "input_dataset")
     scores = []
     for learner in (
         "builtin:two_class_logistic_regression",
@@ -37,9 +37,9 @@ def twenty_nodes(doc):
         train = doc.add_node("builtin:train_model", parameters={"label_column": "label"})
         score = doc.add_node("builtin:score_model")
         doc.connect(algo, "untrained_model", train, "untrained_model")
-        doc.connect(split, "results1", train, "dataset")
+        doc.connect(split, "results1", train, "input_dataset")
         doc.connect(train, "trained_model", score, "trained_model")
-        doc.connect(split, "results2", score, "dataset")
+        doc.connect(split, "results2", score, "input_dataset")
         scores.append(score)
     ev1 = doc.add_node("builtin:evaluate_model")
     ev2 = doc.add_node("builtin:evaluate_model")
@@ -52,7 +52,7 @@ def twenty_nodes(doc):
     doc.connect(scores[2], "scored_dataset", ev2, "scored_dataset")
     doc.connect(scores[2], "scored_dataset", sql, "t1")
     sel = doc.add_node("builtin:select_columns", parameters={"columns": "n"})
-    doc.connect(sql, "results_dataset", sel, "dataset")
+    doc.connect(sql, "results_dataset", sel, "input_dataset")
     return doc
 
 
@@ -85,10 +85,10 @@ def test_ports_become_pipeline_data_and_bound_values_pipeline_parameters(doc, tm
     importer, split, join = by_node["n1"], by_node["n7"], by_node["n3"]
     assert importer.parameters["path"] == str(tmp_path / "people.csv")  # resolved from the document
     assert isinstance(split.parameters["fraction"], PipelineParameter)
-    out = importer.parameters["dataset"]
-    assert isinstance(out, PipelineData) and out.name == "n1_dataset"
+    out = importer.parameters["results_dataset"]
+    assert isinstance(out, PipelineData) and out.name == "n1_results_dataset"
     assert join.parameters["left"] is out and out in join.inputs
-    assert compiled.data_of_port[("n1", "dataset")] == "n1_dataset"
+    assert compiled.data_of_port[("n1", "results_dataset")] == "n1_results_dataset"
     evaluate = next(
         s
         for s in compiled.steps
@@ -101,7 +101,7 @@ def test_a_document_with_errors_does_not_compile(doc):
     doc.add_node("builtin:train_model", node_id="t", parameters={"label_column": "y"})
     with pytest.raises(PipelineValidationError) as info:
         compile_document(doc)
-    assert "node 't', port 'dataset'" in str(info.value)
+    assert "node 't', port 'input_dataset'" in str(info.value)
     assert len(info.value.diagnostics) == 2
 
 

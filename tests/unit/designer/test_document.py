@@ -27,7 +27,7 @@ def test_save_and_load_round_trip(tmp_path):
         comment="typed in",
     )
     b = doc.add_node("builtin:remove_duplicate_rows", version="1")
-    doc.connect(a, "dataset", b, "dataset")
+    doc.connect(a, "results_dataset", b, "input_dataset")
     doc.add_parameter("rate", 0.5)
     path = doc.save(tmp_path / "sub" / "demo.mlpipeline")
     again = PipelineDocument.load(path)
@@ -42,7 +42,7 @@ def test_save_and_load_round_trip(tmp_path):
 def test_removing_a_node_removes_its_edges(doc):
     a = doc.add_node("builtin:enter_data_manually")
     b = doc.add_node("builtin:remove_duplicate_rows")
-    doc.connect(a, "dataset", b, "dataset")
+    doc.connect(a, "results_dataset", b, "input_dataset")
     doc.remove_node(a)
     assert doc.edges == [] and [n["id"] for n in doc.nodes] == [b]
 

@@ -14,34 +14,34 @@ def _codes(doc: PipelineDocument) -> list[tuple[str, str | None, str | None, str
 def test_a_correct_pipeline_has_no_problem(doc):
     a = doc.add_node("builtin:enter_data_manually")
     b = doc.add_node("builtin:select_columns", parameters={"columns": "a"})
-    doc.connect(a, "dataset", b, "dataset")
+    doc.connect(a, "results_dataset", b, "input_dataset")
     assert doc.validate() == []
 
 
 def test_an_unconnected_required_input_names_its_port(doc):
     doc.add_node("builtin:train_model", node_id="train", parameters={"label_column": "y"})
     assert _codes(doc) == [
-        ("required_input", "train", "dataset", None),
+        ("required_input", "train", "input_dataset", None),
         ("required_input", "train", "untrained_model", None),
     ]
-    message = next(p["message"] for p in doc.validate() if p["port"] == "dataset")
+    message = next(p["message"] for p in doc.validate() if p["port"] == "input_dataset")
     assert "not connected" in message and "(DataFrame)" in message
 
 
 def test_optional_inputs_may_stay_unconnected(doc):
     a = doc.add_node("builtin:enter_data_manually")
     b = doc.add_node("builtin:apply_sql_transformation")
-    doc.connect(a, "dataset", b, "t1")
+    doc.connect(a, "results_dataset", b, "t1")
     assert doc.validate() == []
 
 
 def test_port_type_mismatch(doc):
     learner = doc.add_node("builtin:two_class_logistic_regression", node_id="lr")
     clean = doc.add_node("builtin:clean_missing_data", node_id="clean")
-    doc.connect(learner, "untrained_model", clean, "dataset")
+    doc.connect(learner, "untrained_model", clean, "input_dataset")
     problems = doc.validate()
     assert [(p["code"], p["node"], p["port"]) for p in problems] == [
-        ("port_type", "clean", "dataset")
+        ("port_type", "clean", "input_dataset")
     ]
     assert "takes DataFrame" in problems[0]["message"]
     assert "UntrainedModel" in problems[0]["message"]
@@ -52,11 +52,11 @@ def test_unknown_ports_and_inputs_connected_twice(doc):
     a = doc.add_node("builtin:enter_data_manually", node_id="a")
     b = doc.add_node("builtin:enter_data_manually", node_id="b")
     c = doc.add_node("builtin:remove_duplicate_rows", node_id="c")
-    doc.connect(a, "dataset", c, "dataset")
-    doc.connect(b, "dataset", c, "dataset")
+    doc.connect(a, "results_dataset", c, "input_dataset")
+    doc.connect(b, "results_dataset", c, "input_dataset")
     doc.connect(a, "nope", c, "other")
     found = _codes(doc)
-    assert ("input_connected_twice", "c", "dataset", None) in found
+    assert ("input_connected_twice", "c", "input_dataset", None) in found
     assert ("unknown_port", "a", "nope", None) in found
     assert ("unknown_port", "c", "other", None) in found
 
@@ -64,8 +64,8 @@ def test_unknown_ports_and_inputs_connected_twice(doc):
 def test_cycles_mark_every_node_on_them(doc):
     a = doc.add_node("builtin:remove_duplicate_rows", node_id="a")
     b = doc.add_node("builtin:select_columns", node_id="b")
-    doc.connect(a, "results_dataset", b, "dataset")
-    doc.connect(b, "selected_dataset", a, "dataset")
+    doc.connect(a, "results_dataset", b, "input_dataset")
+    doc.connect(b, "selected_dataset", a, "input_dataset")
     cycles = [p for p in doc.validate() if p["code"] == "cycle"]
     assert sorted(p["node"] for p in cycles) == ["a", "b"]
     assert "->" in cycles[0]["message"]
