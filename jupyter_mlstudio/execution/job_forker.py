@@ -25,6 +25,13 @@ from jupyter_mlstudio.execution.liveness import process_start_time
 from jupyter_mlstudio.execution.spec import JobSpec
 
 
+def preload() -> None:
+    """Import now what every supervisor imports later (its inputs' file systems)."""
+    import fsspec  # noqa: F401
+
+    import jupyter_mlstudio.store.credentials  # noqa: F401
+
+
 def fork_supervisor(
     spec_json: str,
     env: dict[str, str] | None = None,
@@ -72,6 +79,7 @@ def fork_supervisor(
 
 
 def main() -> int:
+    preload()
     children: set[int] = set()
 
     def reap(*_: object) -> None:

@@ -90,9 +90,10 @@ def _start_forker(path: Path) -> None:
 
 def serve(path: Path) -> int:
     """The forker: fork a supervisor per request until idle for ``IDLE_SECONDS``."""
-    from jupyter_mlstudio.execution.job_forker import fork_supervisor
+    from jupyter_mlstudio.execution.job_forker import fork_supervisor, preload
     from jupyter_mlstudio.execution.liveness import process_start_time
 
+    preload()
     lock = open(f"{path}.lock", "a")  # noqa: SIM115 (held for the process's lifetime)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
