@@ -86,6 +86,7 @@ class JobRequest:
 
     experiment_name: str
     config: Any  # a ScriptRunConfig or a HyperDriveConfig
+    kind: str = "command"  # or "sweep"
     display_name: str | None = None
     description: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -153,6 +154,7 @@ def build_job(ws: Workspace, spec: Spec) -> JobRequest:
     request = JobRequest(
         experiment_name=str(fields.get("experiment_name") or _default_experiment()),
         config=None,
+        kind=kind,
         display_name=_text(spec, ("display_name",), fields.get("display_name")),
         description=_text(spec, ("description",), fields.get("description")),
         tags=_strings(spec, ("tags",), fields.get("tags")),

@@ -96,7 +96,9 @@ def _create(args: argparse.Namespace) -> int:
         note(text)
     try:
         experiment = Experiment(ws, request.experiment_name)
-        extra = {"run_id": request.run_id} if request.run_id else {}
+        extra: dict[str, Any] = {"run_id": request.run_id} if request.run_id else {}
+        if request.display_name and request.kind == "command":
+            extra["name"] = request.display_name  # stored with the run (the studio lists it)
         run = experiment.submit(request.config, tags=request.tags or None, **extra)
     finally:
         request.close()
