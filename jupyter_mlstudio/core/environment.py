@@ -87,6 +87,17 @@ class Environment:
     def from_pip_requirements(
         name: str, file_path: str | os.PathLike[str], pip_version: str | None = None
     ) -> Environment:
+        """An environment with the packages of a pip requirements file.
+
+        Parameters
+        ----------
+        name : str
+            The environment's name.
+        file_path : str or path
+            A ``requirements.txt``; comments and blank lines are skipped.
+        pip_version : str, optional
+            Recorded as a ``pip=<version>`` conda package.
+        """
         path = Path(file_path)
         if not path.is_file():
             raise ValidationError(f"The requirements file {path} does not exist.", path=str(path))
@@ -101,6 +112,12 @@ class Environment:
 
     @staticmethod
     def from_conda_specification(name: str, file_path: str | os.PathLike[str]) -> Environment:
+        """An environment from a conda YAML file (``dependencies:`` with an optional ``pip:``).
+
+        Without conda on this machine, conda packages are installed from PyPI under the same
+        name (a few known renames, e.g. ``pytorch`` -> ``torch``); one that is not on PyPI
+        fails the run's build with a message that says so.
+        """
         path = Path(file_path)
         if not path.is_file():
             raise ValidationError(f"The conda file {path} does not exist.", path=str(path))
@@ -110,6 +127,8 @@ class Environment:
 
     @staticmethod
     def from_existing_conda_environment(name: str, conda_environment_name: str) -> Environment:
+        """An environment that runs an existing conda environment's Python as it is (by name,
+        found with ``conda env list``, or by its folder)."""
         env = Environment(name)
         env.python.user_managed_dependencies = True
         env.python.base_conda_environment = conda_environment_name
@@ -205,6 +224,8 @@ class Environment:
     def get(
         workspace: Workspace, name: str, version: str | int | None = None, label: str | None = None
     ) -> Environment:
+        """A registered environment (the latest version unless ``version``), or a curated one
+        (``mlstudio-sklearn``, ``AzureML-Minimal``...) that this Python satisfies."""
         if name in CURATED:
             return CURATED[name]()
         record = workspace._store.assets.get_environment(
@@ -214,6 +235,7 @@ class Environment:
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, Environment]:
+        """The curated environments and the latest version of each registered one."""
         found = {
             r.name: Environment._from_definition(r.definition, r.version)
             for r in workspace._store.assets.list_environments()

@@ -5,7 +5,9 @@ each) scaling adaptively between ``min_nodes`` and ``max_nodes``. It lives in it
 process, ``python -m jupyter_mlstudio.execution.dask_compute '<json>'``, started on demand
 (by ``ComputeTarget.create`` or the first job) and recorded in the target's config
 (``cluster``: pid, host, start time, scheduler address); it stops on ``delete()``, when the
-target is deleted or replaced, and a dead one is started again by the next job. A ``Dask``
+target is deleted or replaced, or when it has run no task for ``idle_seconds_before_scaledown``
+with ``min_nodes=0`` (``MLSTUDIO_CLUSTER_IDLE_EXIT_SECONDS`` overrides, for any min_nodes);
+a dead or stopped one is started again by the next job. A ``Dask``
 target is a scheduler someone else runs (``DaskCompute.attach_configuration(address)``).
 
 A job on a Dask target is one task, :func:`run_job_task`, that runs the job supervisor
@@ -100,10 +102,10 @@ def ensure_cluster(
     if not _cluster_alive(info):
         import hashlib
 
-        from jupyter_mlstudio.execution.environments import _file_lock, environment_cache
+        from jupyter_mlstudio.execution.environments import environment_cache, file_lock
 
         place = hashlib.sha256(metadata_url.encode()).hexdigest()[:12]
-        with _file_lock(environment_cache().parent / "compute" / f"{place}-{name}.lock"):
+        with file_lock(environment_cache().parent / "compute" / f"{place}-{name}.lock"):
             record = store.assets.get_compute_target(name)
             info = record.config.get(CLUSTER_KEY)
             if not _cluster_alive(info):

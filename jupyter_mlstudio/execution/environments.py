@@ -170,7 +170,7 @@ def kernel_name_for(fingerprint: str) -> str:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes, or the process dies
@@ -212,7 +212,7 @@ def materialize(
         )
     folder = environment_cache() / fingerprint[:24]
     python = folder / "bin" / "python"
-    with _file_lock(environment_cache() / f"{fingerprint[:24]}.lock"):
+    with file_lock(environment_cache() / f"{fingerprint[:24]}.lock"):
         if (folder / _READY).is_file() and python.exists():
             message = f"Environment {name!r}: reusing the built environment {folder}."
             log(message)
