@@ -12,9 +12,19 @@ from jupyter_mlstudio.widgets._series import CHART_POINTS, SeriesBuffer
 __all__ = ["SeriesCharts", "line_figure"]
 
 CHART_HEIGHT = 260
+CHART_WIDTH = 460
 
 
-def line_figure(title: str, *, height: int = CHART_HEIGHT, x_title: str = "step") -> Any:
+def chart_row(children: list[Any] | None = None) -> w.Box:
+    """Charts side by side, wrapping to the next line when the output is narrow. The figures
+    have a fixed width: plotly sizes an autosized figure once, from a container that is not
+    laid out yet, and it would then overflow its cell."""
+    return w.Box(children or [], layout=w.Layout(display="flex", flex_flow="row wrap"))
+
+
+def line_figure(
+    title: str, *, height: int = CHART_HEIGHT, width: int = CHART_WIDTH, x_title: str = "step"
+) -> Any:
     """An empty FigureWidget laid out for a small live chart."""
     import plotly.graph_objects as go
 
@@ -22,6 +32,7 @@ def line_figure(title: str, *, height: int = CHART_HEIGHT, x_title: str = "step"
         layout={
             "title": {"text": title, "font": {"size": 13}, "x": 0.02},
             "height": height,
+            "width": width,
             "margin": {"l": 50, "r": 10, "t": 36, "b": 36},
             "xaxis": {"title": {"text": x_title}, "gridcolor": "#eeeeee", "zeroline": False},
             "yaxis": {"gridcolor": "#eeeeee", "zeroline": False},
@@ -42,9 +53,7 @@ class SeriesCharts:
         self.max_points = max_points
         self.buffers: dict[str, SeriesBuffer] = {}
         self.figures: dict[str, Any] = {}
-        self.grid = w.GridBox(
-            layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))")
-        )
+        self.grid = chart_row()
         # Long series are drawn downsampled; this draws every point (on request only).
         self.all_points = w.ToggleButton(
             description="All points",

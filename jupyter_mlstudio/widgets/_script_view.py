@@ -10,6 +10,7 @@ import ipywidgets as w
 
 from jupyter_mlstudio.widgets._charts import SeriesCharts
 from jupyter_mlstudio.widgets._html import artifact_url, table
+from jupyter_mlstudio.widgets._series import gc_paused
 from jupyter_mlstudio.widgets._view import LogPanel, RunView
 
 if TYPE_CHECKING:
@@ -56,8 +57,7 @@ class ScriptView(RunView):
         for m in self.summary.get("metricKeys", []):
             key, count = m["key"], m["count"]
             if m["kind"] in _SERIES_KINDS and count > 1 and m["latest"] is not None:
-                s = self.studio.runs.series(self.run_id, key, max_points=FULL_READ)
-                self.charts.set_series(key, s.steps, s.values, s.total)
+                self._read_series(key)
             if m["kind"] == "scalar":
                 self.latest[key] = m["latest"]
                 if m["latest"] is None:
@@ -88,8 +88,12 @@ class ScriptView(RunView):
             self.latest[key] = values[-1]
         if not self.charts.extend(key, steps, values):
             # A new series, or a scalar that just became one: read it whole once.
+            self._read_series(key)
+
+    def _read_series(self, key: str) -> None:
+        with gc_paused():
             s = self.studio.runs.series(self.run_id, key, max_points=FULL_READ)
-            self.charts.set_series(key, s.steps, s.values, s.total)
+        self.charts.set_series(key, s.steps, s.values, s.total)
 
     def finish(self) -> None:
         super().finish()

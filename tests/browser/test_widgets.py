@@ -154,6 +154,41 @@ PIXEL_JS = """([x, y]) => {
 }"""
 
 
+SWEEP_TRAIN = """
+import argparse
+from jupyter_mlstudio.core import Run
+p = argparse.ArgumentParser()
+p.add_argument("--quality", type=float)
+p.add_argument("--kind", default="a")
+a = p.parse_args()
+run = Run.get_context()
+for epoch in range(4):
+    run.log("AUC", a.quality * (epoch + 1) / 4)
+"""
+
+
+def _sweep(ws: Any, code: Any) -> Any:
+    from jupyter_mlstudio.core import Experiment, ScriptRunConfig
+    from jupyter_mlstudio.train.hyperdrive import (
+        GridParameterSampling,
+        HyperDriveConfig,
+        PrimaryMetricGoal,
+        choice,
+    )
+
+    (code / "train.py").write_text(SWEEP_TRAIN)
+    config = HyperDriveConfig(
+        run_config=ScriptRunConfig(source_directory=str(code), script="train.py"),
+        hyperparameter_sampling=GridParameterSampling(
+            {"--quality": choice(0.9, 0.6, 0.3), "--kind": choice("a", "b")}
+        ),
+        primary_metric_name="AUC",
+        primary_metric_goal=PrimaryMetricGoal.MAXIMIZE,
+        max_concurrent_runs=3,
+    )
+    return Experiment(ws, "widget-sweep").submit(config)
+
+
 def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     from jupyter_mlstudio.core import Experiment
     from jupyter_mlstudio.pipeline.core import Pipeline, PipelineData
@@ -180,7 +215,9 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     )
     ws = lab.workspace
     run = Experiment(ws, "widget-pipeline").submit(Pipeline(workspace=ws, steps=[prepare, train]))
+    hd = _sweep(ws, code)
     assert run.wait_for_completion(show_output=False) == "Completed"
+    hd.wait_for_completion()
 
     _open_notebook(
         page,
@@ -195,6 +232,7 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
             RunDetails(Run.get(ws, {run.id!r})).show()
             """,
             "ModelBrowser(ws)",
+            f"RunDetails(Run.get(ws, {hd.id!r})).show()",
         ],
     )
     page.wait_for_selector(".mls-pipeline canvas", timeout=90_000)
@@ -219,3 +257,16 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     page.wait_for_selector(".mls-model-detail", timeout=30_000)
     assert "Lineage of iris_model:1" in browser.inner_text()
     shot(page, "widgets_model_browser")
+
+    # The sweep: six trials ranked, one curve each, and the parallel coordinates.
+    sweep = page.locator(".mls-sweep")
+    sweep.scroll_into_view_if_needed()
+    page.wait_for_selector(".mls-sweep .parcoords", timeout=60_000)
+    curves = page.evaluate(
+        "() => document.querySelector('.mls-sweep .js-plotly-plot')._fullData.length"
+    )
+    assert curves == 6
+    first = sweep.locator(".mls-table-open").first.inner_text()
+    assert hd.get_children_sorted_by_primary_metric()[0]["run_id"] == first
+    sweep.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    shot(page, "widgets_sweep")
