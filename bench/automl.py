@@ -58,10 +58,18 @@ def _synthetic_classification() -> tuple[pd.DataFrame, pd.Series]:
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     # Categorical columns that carry signal: a colour shifted by the class, a city with many
     # values, and a noise category.
-    frame["colour"] = np.where(rng.random(len(y)) < 0.7, np.where(y == 1, "red", "blue"),
-                               rng.choice(["red", "blue", "green"], len(y)))
-    frame["city"] = [f"c{(int(v * 7) + 40 * t) % 60}" for v, t in
-                     zip(rng.random(len(y)), y, strict=True)]
+    frame["colour"] = np.where(
+        rng.random(len(y)) < 0.3,
+        np.where(y == 1, "red", "blue"),
+        rng.choice(["red", "blue", "green"], len(y)),
+    )
+    frame = frame.drop(columns=["x1", "x2"])  # two informative features known only by proxy
+    # city: 60 values, a weak hint of the class (a third of the rows lean one way)
+    lean = rng.random(len(y)) < 0.33
+    frame["city"] = [
+        f"c{int(r * 30) + (30 * t if k else int(r2 * 2) * 30)}"
+        for r, r2, t, k in zip(rng.random(len(y)), rng.random(len(y)), y, lean, strict=True)
+    ]
     frame["noise"] = rng.choice(list("abcdef"), len(y))
     for col in ["x0", "x3", "x5", "colour"]:
         frame.loc[rng.random(len(y)) < 0.15, col] = np.nan
@@ -89,8 +97,11 @@ def _sklearn(loader: Any) -> tuple[pd.DataFrame, pd.Series]:
 
 DATASETS: dict[str, tuple[str, str, Any]] = {
     # name: (task, primary metric, loader)
-    "breast_cancer": ("classification", "AUC_weighted",
-                      lambda: _sklearn(datasets.load_breast_cancer)),
+    "breast_cancer": (
+        "classification",
+        "AUC_weighted",
+        lambda: _sklearn(datasets.load_breast_cancer),
+    ),
     "wine": ("classification", "accuracy", lambda: _sklearn(datasets.load_wine)),
     "iris": ("classification", "accuracy", lambda: _sklearn(datasets.load_iris)),
     "digits": ("classification", "accuracy", lambda: _sklearn(datasets.load_digits)),
@@ -101,8 +112,9 @@ DATASETS: dict[str, tuple[str, str, Any]] = {
 FLAML_METRIC = {"AUC_weighted": "roc_auc", "accuracy": "accuracy", "r2_score": "r2"}
 
 
-def _held_out(task: str, metric: str, y_test: pd.Series, model: Any, X_test: pd.DataFrame,
-              classes: list[Any]) -> float:
+def _held_out(
+    task: str, metric: str, y_test: pd.Series, model: Any, X_test: pd.DataFrame, classes: list[Any]
+) -> float:
     if task == "classification":
         proba = np.asarray(model.predict_proba(X_test))
         return classification_scores(y_test.to_numpy(), proba, classes, (metric,))[metric]
@@ -116,25 +128,34 @@ def _splitter(task: str) -> Any:
     return KFold(FOLDS, shuffle=True, random_state=SEED)
 
 
-def run_ours(ws: Workspace, name: str, task: str, metric: str, train: pd.DataFrame,
-             budget: float) -> tuple[Any, float, dict[str, Any]]:
+def run_ours(
+    ws: Workspace, name: str, task: str, metric: str, train: pd.DataFrame, budget: float
+) -> tuple[Any, float, dict[str, Any]]:
     cfg = AutoMLConfig(
-        task=task, primary_metric=metric, training_data=train, label_column_name="label",
-        n_cross_validations=FOLDS, experiment_timeout_minutes=budget / 60,
-        max_concurrent_iterations=CONCURRENT, seed=SEED,
+        task=task,
+        primary_metric=metric,
+        training_data=train,
+        label_column_name="label",
+        n_cross_validations=FOLDS,
+        experiment_timeout_minutes=budget / 60,
+        max_concurrent_iterations=CONCURRENT,
+        seed=SEED,
     )
     started = time.perf_counter()
     run = Experiment(ws, f"bench-{name.replace('_', '-')}").submit(cfg)
     run.wait_for_completion(show_output=False)
     seconds = time.perf_counter() - started
     best, model = run.get_output()
-    info = {"iterations": len(list(run.get_children())),
-            "best": best.get_properties().get("run_algorithm")}
+    info = {
+        "iterations": len(list(run.get_children())),
+        "best": best.get_properties().get("run_algorithm"),
+    }
     return model, seconds, info
 
 
-def run_flaml(task: str, metric: str, X: pd.DataFrame, y: pd.Series,
-              budget: float) -> tuple[Any, float, dict[str, Any]]:
+def run_flaml(
+    task: str, metric: str, X: pd.DataFrame, y: pd.Series, budget: float
+) -> tuple[Any, float, dict[str, Any]]:
     from flaml import AutoML
 
     automl = AutoML()
@@ -142,9 +163,17 @@ def run_flaml(task: str, metric: str, X: pd.DataFrame, y: pd.Series,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         automl.fit(
-            X, y, task=task, metric=FLAML_METRIC[metric], time_budget=budget,
-            eval_method="cv", n_splits=FOLDS, split_type=_splitter(task), seed=SEED,
-            n_jobs=CONCURRENT, verbose=0,
+            X,
+            y,
+            task=task,
+            metric=FLAML_METRIC[metric],
+            time_budget=budget,
+            eval_method="cv",
+            n_splits=FOLDS,
+            split_type=_splitter(task),
+            seed=SEED,
+            n_jobs=CONCURRENT,
+            verbose=0,
         )
     seconds = time.perf_counter() - started
     return automl, seconds, {"best": automl.best_estimator}
@@ -157,8 +186,10 @@ def run_baseline(task: str, X: pd.DataFrame, y: pd.Series) -> tuple[Any, float]:
     for col in X.columns:
         if not pd.api.types.is_numeric_dtype(X[col]):
             X[col] = X[col].astype("category")
-    cls = HistGradientBoostingClassifier if task == "classification" else (
-        HistGradientBoostingRegressor
+    cls = (
+        HistGradientBoostingClassifier
+        if task == "classification"
+        else (HistGradientBoostingRegressor)
     )
     started = time.perf_counter()
     with threadpool_limits(1):
@@ -194,40 +225,62 @@ def main() -> int:
     names = [n for n in DATASETS if not args.only or n in args.only.split(",")]
     import flaml
 
-    print(f"AutoML benchmark: budget {args.budget:g} s, {FOLDS}-fold CV, {CONCURRENT} at once; "
-          f"python {platform.python_version()}, {os.cpu_count()} cores, flaml "
-          f"{flaml.__version__}")
-    ws = Workspace.create(name="bench-automl", path=tempfile.mkdtemp(prefix="bench-automl-"),
-                          show_output=False)
+    print(
+        f"AutoML benchmark: budget {args.budget:g} s, {FOLDS}-fold CV, {CONCURRENT} at once; "
+        f"python {platform.python_version()}, {os.cpu_count()} cores, flaml "
+        f"{flaml.__version__}"
+    )
+    ws = Workspace.create(
+        name="bench-automl", path=tempfile.mkdtemp(prefix="bench-automl-"), show_output=False
+    )
     rows = []
     failed = False
     for name in names:
         task, metric, loader = DATASETS[name]
         X, y = loader()
         X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=0.25, random_state=SEED,
+            X,
+            y,
+            test_size=0.25,
+            random_state=SEED,
             stratify=y if task == "classification" else None,
         )
         classes = sorted(y.unique().tolist()) if task == "classification" else []
-        row: dict[str, Any] = {"dataset": name, "task": task, "metric": metric,
-                               "rows": len(X), "columns": X.shape[1]}
+        row: dict[str, Any] = {
+            "dataset": name,
+            "task": task,
+            "metric": metric,
+            "rows": len(X),
+            "columns": X.shape[1],
+        }
         try:
-            model, seconds, info = run_ours(ws, name, task, metric,
-                                            X_train.assign(label=y_train), args.budget)
-            row.update(ours=_held_out(task, metric, y_test, model, X_test, classes),
-                       ours_seconds=seconds, ours_best=info["best"],
-                       ours_iterations=info["iterations"])
+            model, seconds, info = run_ours(
+                ws, name, task, metric, X_train.assign(label=y_train), args.budget
+            )
+            row.update(
+                ours=_held_out(task, metric, y_test, model, X_test, classes),
+                ours_seconds=seconds,
+                ours_best=info["best"],
+                ours_iterations=info["iterations"],
+            )
         except Exception as exc:  # keep going: the other datasets' figures still count
             print(f"{name}: our AutoML failed: {exc}", file=sys.stderr)
             failed = True
             row.update(ours=float("nan"), ours_seconds=float("nan"))
         model, seconds, info = run_flaml(task, metric, X_train, y_train, args.budget)
-        row.update(flaml=_held_out(task, metric, y_test, model, X_test, classes),
-                   flaml_seconds=seconds, flaml_best=info["best"])
+        row.update(
+            flaml=_held_out(task, metric, y_test, model, X_test, classes),
+            flaml_seconds=seconds,
+            flaml_best=info["best"],
+        )
         model, seconds = run_baseline(task, X_train, y_train)
         categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-        row.update(baseline=_held_out(task, metric, y_test, _Categorized(model, categorical),
-                                      X_test, classes), baseline_seconds=seconds)
+        row.update(
+            baseline=_held_out(
+                task, metric, y_test, _Categorized(model, categorical), X_test, classes
+            ),
+            baseline_seconds=seconds,
+        )
         rows.append(row)
         print(
             f"{name:<27} {metric:<13} ours {row['ours']:.4f} ({row['ours_seconds']:.0f} s, "
@@ -238,8 +291,10 @@ def main() -> int:
         )
     at_or_above = sum(r["ours"] >= r["flaml"] - 1e-9 for r in rows)
     below_base = [r["dataset"] for r in rows if r["ours"] < r["baseline"] - 1e-9]
-    print(f"\nours at or above FLAML on {at_or_above} of {len(rows)} datasets; below the "
-          f"baseline on: {', '.join(below_base) or 'none'}")
+    print(
+        f"\nours at or above FLAML on {at_or_above} of {len(rows)} datasets; below the "
+        f"baseline on: {', '.join(below_base) or 'none'}"
+    )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1, default=str)

@@ -254,7 +254,7 @@ class AutoMLDriver:
             )
             if on
         ]
-        self.trial_deadline = self.deadline - (min(0.05 * budget, 20.0) if ensembles else 0)
+        self.trial_deadline = self.deadline - (min(0.12 * budget, 30.0) if ensembles else 0)
         self.max_trials = max(1, int(s["iterations"]) - len(ensembles))
         try:
             problem, X, y = self._problem()

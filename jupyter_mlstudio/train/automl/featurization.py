@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 __all__ = ["ColumnPlan", "DataTransformer", "detect_column_types"]
 
 ONE_HOT_MAX = 32  # distinct values up to which a category is one-hot encoded
-HASH_FEATURES = 64  # columns for a hashed high-cardinality category
+HASH_FEATURES = 16  # columns for a hashed high-cardinality category (more slows every fit)
 TEXT_FEATURES = 300  # TF-IDF vocabulary size per text column
 _DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "hour", "minute", "second")
 
