@@ -24,6 +24,7 @@ import copy
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,53 +37,39 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.model import Model
     from jupyter_mlstudio.pipeline.core.run import PipelineRun
 
-__all__ = ["create_inference_pipeline"]
+__all__ = ["SavedArtifact", "create_inference_pipeline", "inference_document"]
 
 ARTIFACTS = "artifacts"
 
 
-def create_inference_pipeline(
-    document: PipelineDocument | str | Path,
-    run: PipelineRun,
-    path: str | Path | None = None,
-    model_name: str | None = None,
-) -> PipelineDocument:
-    """The real-time inference pipeline of ``document`` as trained by ``run``.
+@dataclass(frozen=True)
+class SavedArtifact:
+    """An output a training run wrote that the inference pipeline reads: node ``node`` (a
+    Trained Model or Saved Transformation) loads what ``source``'s port ``port`` (its step
+    ``step``) wrote."""
 
-    Parameters
-    ----------
-    document : PipelineDocument or path
-        The training pipeline ``run`` ran.
-    run : PipelineRun
-        A Completed run of it; its trained models and fitted transformations are registered
-        as the model ``model_name`` (default ``<pipeline name>-inference``).
-    path : path, optional
-        Where to save the new document (default: ``<name>-inference.mlpipeline`` beside the
-        training document).
+    node: str
+    source: str
+    port: str
+    step: str
 
-    Returns
-    -------
-    PipelineDocument
-        The saved inference document; deploy it with
-        :func:`~jupyter_mlstudio.designer.deploy.deploy_inference_pipeline`.
+
+def inference_document(
+    document: PipelineDocument, library: ComponentLibrary | None = None
+) -> tuple[PipelineDocument, list[SavedArtifact]]:
+    """The inference graph of a training document, and the artifacts it needs from a run.
+
+    A pure rewrite of the document (see the module docstring); nothing is read from a run
+    or registered. The saved nodes' ``model_name`` and ``model_version`` are left unset.
     """
-
-    doc = document if isinstance(document, PipelineDocument) else PipelineDocument.load(document)
-    library = ComponentLibrary(doc.folder)
-    status = run.get_status()
-    if status != "Completed":
-        raise ValidationError(
-            f"Run {run.id} is {status}; an inference pipeline needs a Completed training run.",
-            hint="Wait for it (run.wait_for_completion()) or pick a completed run.",
-            run_id=run.id,
-        )
+    doc = document
+    library = library or ComponentLibrary(doc.folder)
     names = step_names(doc, library)
     out = PipelineDocument(copy.deepcopy(doc.data))
     out.data["name"] = f"{doc.name}-inference"
-    out.data["description"] = f"Real-time inference pipeline of {doc.name} (run {run.id})."
+    out.data["description"] = f"Real-time inference pipeline of {doc.name}."
     comps = {n["id"]: library.get(n["component"]["ref"]) for n in doc.nodes}
-    artifacts: list[tuple[str, str, str]] = []  # (node, port, step name)
-    saved_nodes: list[str] = []
+    artifacts: list[SavedArtifact] = []
 
     def edges_from(nid: str, port: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -101,7 +88,7 @@ def create_inference_pipeline(
             port = next((p for p in comp.outputs if p.type == "Model"), None)
             if port is None:
                 continue
-            artifacts.append((nid, port.name, names[nid]))
+            artifacts.append(SavedArtifact(nid, nid, port.name, names[nid]))
             drop_edges(lambda e, nid=nid: e["target"]["node"] == nid)
             drop_edges(
                 lambda e, nid=nid, p=port.name: (
@@ -113,15 +100,14 @@ def create_inference_pipeline(
             _replace(
                 out, nid, "builtin:trained_model", {"artifact": f"{nid}/{port.name}"}, names[nid]
             )
-            saved_nodes.append(nid)
         elif role == "transform":
             tport = next((p for p in comp.outputs if p.type == "Transform"), None)
             dport = next((p for p in comp.outputs if p.type == "DataFrame"), None)
             dinput = next((p for p in comp.inputs if p.type == "DataFrame"), None)
             if tport is None or dport is None or dinput is None:
                 continue
-            artifacts.append((nid, tport.name, names[nid]))
             saved = f"{nid}_saved"
+            artifacts.append(SavedArtifact(saved, nid, tport.name, names[nid]))
             pos = node.get("position", {"x": 0, "y": 0})
             out.add_node(
                 "builtin:saved_transformation",
@@ -130,7 +116,6 @@ def create_inference_pipeline(
                 parameters={"artifact": f"{nid}/{tport.name}"},
                 position=(pos["x"] - 220, pos["y"]),
             )
-            saved_nodes.append(saved)
             for edge in edges_from(nid, tport.name):
                 edge["source"] = {"node": saved, "port": "transformation"}
             for edge in edges_from(nid, dport.name):
@@ -179,11 +164,51 @@ def create_inference_pipeline(
         )
     _prune(out, outputs)
     _add_web_inputs(out, library)
+    kept = {n["id"] for n in out.nodes}
+    return out, [a for a in artifacts if a.node in kept]
+
+
+def create_inference_pipeline(
+    document: PipelineDocument | str | Path,
+    run: PipelineRun,
+    path: str | Path | None = None,
+    model_name: str | None = None,
+) -> PipelineDocument:
+    """The real-time inference pipeline of ``document`` as trained by ``run``.
+
+    Parameters
+    ----------
+    document : PipelineDocument or path
+        The training pipeline ``run`` ran.
+    run : PipelineRun
+        A Completed run of it; the trained models and fitted transformations the inference
+        graph uses are registered as one model, ``model_name`` (default
+        ``<pipeline name>-inference``), a new version each time.
+    path : path, optional
+        Where to save the new document (default: ``<name>-inference.mlpipeline`` beside the
+        training document).
+
+    Returns
+    -------
+    PipelineDocument
+        The saved inference document; deploy it with
+        :func:`~jupyter_mlstudio.designer.deploy.deploy_inference_pipeline`.
+    """
+    doc = document if isinstance(document, PipelineDocument) else PipelineDocument.load(document)
+    library = ComponentLibrary(doc.folder)
+    status = run.get_status()
+    if status != "Completed":
+        raise ValidationError(
+            f"Run {run.id} is {status}; an inference pipeline needs a Completed training run.",
+            hint="Wait for it (run.wait_for_completion()) or pick a completed run.",
+            run_id=run.id,
+        )
+    out, artifacts = inference_document(doc, library)
+    out.data["description"] = f"Real-time inference pipeline of {doc.name} (run {run.id})."
     model = _register(run, artifacts, model_name or f"{_safe(doc.name)}-inference", doc.name)
-    for nid in saved_nodes:
-        if any(n["id"] == nid for n in out.nodes):
-            params = out.node(nid)["parameters"]
-            params["model_name"], params["model_version"] = model.name, model.version
+    for artifact in artifacts:
+        params = out.node(artifact.node)["parameters"]
+        params["model_name"], params["model_version"] = model.name, model.version
     target = (
         Path(path) if path is not None else doc.folder / f"{_safe(doc.name)}-inference.mlpipeline"
     )
@@ -252,9 +277,7 @@ def _add_web_inputs(doc: PipelineDocument, library: ComponentLibrary) -> None:
             doc.connect(node["id"], port.name, wsi, "input_dataset")
 
 
-def _register(
-    run: PipelineRun, artifacts: list[tuple[str, str, str]], name: str, pipeline: str
-) -> Model:
+def _register(run: PipelineRun, artifacts: list[SavedArtifact], name: str, pipeline: str) -> Model:
     from jupyter_mlstudio.core.model import Model
 
     if not artifacts:
@@ -264,7 +287,8 @@ def _register(
         )
     with tempfile.TemporaryDirectory(prefix="designer-inference-") as tmp:
         root = Path(tmp) / ARTIFACTS
-        for nid, port, step in artifacts:
+        for artifact in artifacts:
+            nid, port, step = artifact.source, artifact.port, artifact.step
             found = run.find_step_run(step)
             if not found:
                 raise ValidationError(
