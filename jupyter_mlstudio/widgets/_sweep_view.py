@@ -112,9 +112,29 @@ class SweepView(RunView):
             elif event["type"] == "resync":
                 self.curves.clear()
                 reload = True
-        if reload or grew:
+        if reload:
             self._load_trials()
+        elif grew:
+            self._rescore()
         self.log.read()
+
+    def _rescore(self) -> None:
+        """New points only: each trial's best value from the curves held, no store reads."""
+        import numpy as np
+
+        for trial in self.trials:
+            buffer = self.curves.get(trial["run_id"])
+            values = buffer.values[np.isfinite(buffer.values)] if buffer is not None else []
+            if len(values):
+                trial["best_primary_metric"] = float(
+                    values.max() if self.maximize else values.min()
+                )
+        scored = [t for t in self.trials if t["best_primary_metric"] is not None]
+        scored.sort(key=lambda t: t["best_primary_metric"], reverse=self.maximize)
+        self.trials = scored + [t for t in self.trials if t["best_primary_metric"] is None]
+        self._show_table()
+        self._draw_curves()
+        self._draw_parallel()
 
     def finish(self) -> None:
         super().finish()

@@ -92,6 +92,11 @@ def test_sweep_view_ranks_trials_charts_them_and_marks_early_stops(local_ws, cod
     ids = [t["run_id"] for t in view.trials]
     assert ids == [f"{hd.id}_0", f"{hd.id}_1", f"{hd.id}_2"]  # best AUC first
     assert view.table.shown_keys == ids
+    # Between status changes the ranking comes from the curves the view holds: the same.
+    sdk_best = {t["run_id"]: t["best_primary_metric"] for t in view.trials}
+    view._rescore()
+    assert [t["run_id"] for t in view.trials] == ids
+    assert {t["run_id"]: t["best_primary_metric"] for t in view.trials} == pytest.approx(sdk_best)
     worst = view.trials[-1]
     assert worst["early_termination"].startswith("BanditPolicy")
     # One curve per trial; the stopped one dotted and named so.
