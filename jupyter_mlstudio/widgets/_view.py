@@ -137,8 +137,8 @@ class RunView:
         if status_changed or now - self._last_status_check >= STATUS_CHECK_SECONDS:
             # get_status also ends a run whose process died without saying so.
             self._last_status_check = now
-            self.run.get_status()
-            self.summary = self.studio.runs.details(self.run_id)
+            if self.run.get_status() != self.status or status_changed:
+                self.summary = self.studio.runs.details(self.run_id)
         self.apply(events, now)
         if self.is_terminal:
             self.finish()
