@@ -16,6 +16,10 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("MLSTUDIO_HEARTBEAT_SECONDS", "0.5")
     # Dask clusters of compute targets end once idle this long, so none outlives its test.
     monkeypatch.setenv("MLSTUDIO_CLUSTER_IDLE_EXIT_SECONDS", "30")
+    # A kernel spool daemon per test's home would start kernels for nothing: off, but in
+    # the tests of the spool, whose daemons end soon after their last claim.
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL", "0")
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL_IDLE", "5")
 
 
 @pytest.fixture(scope="session")

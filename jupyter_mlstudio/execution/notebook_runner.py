@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -33,14 +34,37 @@ class KernelPool:
     """Kernels of this Python started ahead of need; ``checkout`` hands one out and starts
     a replacement in the background."""
 
-    def __init__(self, size: int = 1, kernel_name: str = "python3") -> None:
+    def __init__(self, size: int = 1, kernel_name: str = "python3", spool: bool = True) -> None:
         self._ready: queue.Queue[Any] = queue.Queue()
         self._kernel_name = kernel_name
         self._closed = False
         self._lock = threading.Lock()
         self._starting: list[threading.Thread] = []
+        # Warm kernels come from the machine's spool when it has some (see kernel_spool).
+        self._spool = spool and os.environ.get("MLSTUDIO_KERNEL_SPOOL", "1") != "0"
         for _ in range(max(1, size)):
-            self._start_one()
+            self._fill()
+        # What running a notebook imports (a second or more) is loaded while kernels warm up.
+        # (Joined before a kernel is handed out: two threads importing one package at once
+        # can trip over its circular imports.)
+        self._preload = threading.Thread(target=_preload, name="mlstudio-preload", daemon=True)
+        self._preload.start()
+
+    def _fill(self) -> None:
+        if self._spool:
+            from jupyter_mlstudio.execution.kernel_spool import claim_kernel
+
+            try:
+                km = claim_kernel(self._kernel_name)
+            except Exception:  # the spool is an optimisation: start a kernel instead
+                import traceback
+
+                traceback.print_exc()
+                km = None
+            if km is not None:
+                self._ready.put(km)
+                return
+        self._start_one()
 
     def _start_one(self) -> None:
         def start() -> None:
@@ -73,8 +97,9 @@ class KernelPool:
     def checkout(self, timeout: float = 120) -> Any:
         """A started kernel manager, for one step only."""
         item = self._ready.get(timeout=timeout)
+        self._preload.join()
         if not self._closed:
-            self._start_one()
+            self._fill()
         if isinstance(item, Exception):
             raise item
         return item
@@ -88,6 +113,13 @@ class KernelPool:
             item = self._ready.get_nowait()
             if not isinstance(item, Exception):
                 shutdown_kernel(item)
+
+
+def _preload() -> None:
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill.iorw
+    import papermill.parameterize  # noqa: F401
 
 
 def shutdown_kernel(km: Any, now: bool = True) -> None:
@@ -152,9 +184,10 @@ def run_notebook(
     def on_execute(cell: Any, cell_index: int, **_: Any) -> None:
         current["index"] = cell_index
 
+    # The controller's environment too: a spool kernel was started by another process.
     prepare = (
         "import os as _os, sys as _sys\n"
-        f"_os.environ.update({json.dumps(env)})\n"
+        f"_os.environ.update({json.dumps({**os.environ, **env})})\n"
         f"_os.chdir({str(workdir)!r})\n"
         f"_sys.path.insert(0, {str(workdir)!r})\n"
         "del _os, _sys\n"

@@ -247,7 +247,9 @@ class Controller:
         """Kill the step's kernel process; nbclient, in the step's thread, then sees it dead.
         (The kernel manager itself is not thread-safe: another thread is using it.)"""
         self.stopping.add(run_id)
-        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        from jupyter_mlstudio.execution.kernel_spool import kernel_pid
+
+        pid = kernel_pid(km)
         if pid is not None:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -437,6 +439,8 @@ class Controller:
                 )
                 km = self.pool.checkout()
                 self.kernels[run_id] = km
+                if getattr(km, "adopted_pid", None) is not None:
+                    log.write("(a warm kernel from this machine's kernel spool)\n")
                 try:
                     outcome = run_notebook(
                         km,

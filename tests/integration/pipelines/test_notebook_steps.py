@@ -125,3 +125,47 @@ def _log(run):
     if not steps or "logs/std_log.txt" not in steps[0].get_file_names():
         return ""
     return steps[0]._files.read_text("logs/std_log.txt")
+
+
+def test_notebook_steps_take_warm_kernels_from_the_machines_spool(local_ws, code, monkeypatch):
+    import os
+    import signal
+    import time
+
+    from jupyter_mlstudio.execution.kernel_spool import spool_folder
+
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL", "1")
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL_IDLE", "120")  # stopped at the end
+    _write(
+        code / "where.ipynb",
+        "tag = ''",
+        "import os\nprint('run', os.environ['MLSTUDIO_RUN_ID'], 'tag', tag, 'cwd', os.getcwd())",
+    )
+    exp = Experiment(local_ws, "spool")
+
+    def submit(tag):
+        step = NotebookStep(
+            name="Where",
+            notebook="where.ipynb",
+            source_directory=str(code),
+            parameters={"tag": tag},
+            allow_reuse=False,
+        )
+        run = exp.submit(Pipeline(local_ws, [step]))
+        assert run.wait_for_completion(show_output=False) == "Completed"
+        return run.get_steps()[0]
+
+    submit("first")  # no daemon yet: a kernel of its own; the daemon starts
+    ready = spool_folder() / "ready"
+    deadline = time.monotonic() + 90
+    while not list(ready.glob("*.json")):
+        assert time.monotonic() < deadline, "the spool daemon never offered a kernel"
+        time.sleep(0.2)
+    step = submit("second")
+    log = step._files.read_text("logs/std_log.txt")
+    assert "kernel spool" in log
+    executed = step._files.read_text("outputs/where.ipynb")
+    # The kernel was started by the daemon, yet runs the step's environment and folder.
+    assert f"run {step.id} tag second cwd" in executed
+    assert str(code) not in executed.split(" cwd ", 1)[1].split("\\n")[0]
+    os.kill(int((spool_folder() / "daemon.pid").read_text()), signal.SIGTERM)
