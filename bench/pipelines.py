@@ -638,6 +638,9 @@ def main() -> int:
         for line in branch_timeline:
             say(f"    {line}")
     finally:
+        from jupyter_mlstudio.execution.kernel_spool import stop_daemon
+
+        stop_daemon()  # the warm-kernel daemon our runs started, with this bench's home
         shutil.rmtree(tmp, ignore_errors=True)
 
     warm = floor["warm"].median

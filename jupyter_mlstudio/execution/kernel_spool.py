@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["adopt_kernel", "claim_kernel", "kernel_pid", "spool_folder"]
+__all__ = ["adopt_kernel", "claim_kernel", "kernel_pid", "spool_folder", "stop_daemon"]
 
 _POLL_SECONDS = 0.1
 
@@ -175,6 +175,12 @@ def ensure_daemon(kernel_name: str = "python3") -> None:
         close_fds=True,
     )
     log.close()
+
+
+def stop_daemon(kernel_name: str = "python3") -> None:
+    """Stop this spool's daemon, if one runs (its kernels on offer end with it)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int((spool_folder(kernel_name) / "daemon.pid").read_text()), signal.SIGTERM)
 
 
 # ---- the daemon --------------------------------------------------------------------------
