@@ -47,6 +47,12 @@ export interface DesignerHost {
 }
 
 const POLL_MS = 1000;
+const MINIMAP_COLORS: Record<string, string> = {
+  Completed: 'var(--jp-success-color1)',
+  Running: 'var(--jp-brand-color1)',
+  Failed: 'var(--jp-error-color1)',
+  Canceled: 'var(--jp-error-color1)'
+};
 const COALESCE_MS = 1500;
 
 function message(e: unknown): string {
@@ -102,6 +108,9 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   const selectNext = React.useRef<Set<string> | null>(null);
   const clipboard = React.useRef<Clip | null>(null);
   const wrapper = React.useRef<HTMLDivElement>(null);
+  // Fit a document that has nodes when it opens; an empty one keeps the default view, so the
+  // first node dropped stays where it was dropped.
+  const [fitAtOpen] = React.useState(() => doc.nodes.length > 0);
   const [, forceRender] = React.useReducer((x: number) => x + 1, 0);
 
   React.useEffect(() => {
@@ -584,7 +593,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
             multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
             selectionOnDrag={false}
             connectionRadius={30}
-            fitView
+            fitView={fitAtOpen}
             fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
             minZoom={0.05}
             onlyRenderVisibleElements
@@ -594,7 +603,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
             <MiniMap
               pannable
               zoomable
-              nodeClassName={n => `mls-DesignerMini-${(n.data as ComponentNodeData).status ?? ''}`}
+              nodeColor={n => MINIMAP_COLORS[(n.data as ComponentNodeData).status ?? ''] ?? ''}
             />
             <Controls showInteractive={false} />
           </ReactFlow>

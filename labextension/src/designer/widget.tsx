@@ -31,6 +31,8 @@ export class DesignerView extends ReactWidget {
       write: text => {
         this.text = text;
         this.context.model.fromString(text);
+        // A text model does not mark itself dirty on a programmatic change.
+        this.context.model.dirty = true;
       },
       askExperiment: async suggestion => {
         const answer = await InputDialog.getText({
