@@ -9,6 +9,7 @@ passed as the notebook's parameters; values bound to pipeline parameters become
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,15 +117,23 @@ def compile_document(
         for port in comp.outputs:
             values[port.name] = data[(nid, port.name)]
         given = node.get("parameters") or {}
+        stamps = []
         for param in comp.parameters:
             value = given.get(param.name, param.default)
             if isinstance(value, dict):
                 value = pparams[value["pipelineParameter"]]
             elif param.type == "path" and value:
                 value = str((document.folder / Path(value).expanduser()).resolve())
+                stamps.append(_stamp(Path(value)))
             elif param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             values[param.name] = value
+        fresh = _fresh(comp, values)
+        if stamps or fresh:
+            # A step is reused when its definition is unchanged, and so are the steps after
+            # it: the files it reads (size, time) and, for sources that can change unseen (a
+            # URL, a dataset's latest version), a value new each time are part of it.
+            values[_STAMP] = uuid.uuid4().hex if fresh else "/".join(stamps)
         steps.append(
             NotebookStep(
                 notebook=comp.notebook.name,
@@ -135,10 +144,31 @@ def compile_document(
                 outputs=outputs,
                 compute_target=node.get("compute") or default_compute,
                 runconfig=runconfig,
-                allow_reuse=allow_reuse,
+                allow_reuse=allow_reuse and not fresh,
             )
         )
     return CompiledPipeline(steps, names, {key: item.name for key, item in data.items()})
+
+
+_STAMP = "mlstudio_source_stamp"
+
+
+def _stamp(path: Path) -> str:
+    """Size and modification time of a file, or of every file in a folder."""
+    try:
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        return ";".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    except OSError:
+        return "missing"  # the step reports the missing file when it runs
+
+
+def _fresh(comp: Any, values: dict[str, Any]) -> bool:
+    """Whether the component reads what may change without its parameters changing
+    (its metadata's ``x-fresh-when`` conditions, e.g. Import Data from a URL)."""
+    for condition in comp.extra.get("x-fresh-when") or []:
+        if all(values.get(name) in allowed for name, allowed in condition.items()):
+            return True
+    return False
 
 
 def _typed(kind: str, value: Any) -> Any:

@@ -114,6 +114,8 @@ def test_sample_trains_then_its_inference_pipeline_serves_over_http(
     ]
     assert inference.path == tmp_path / "income-inference.mlpipeline"
     assert PipelineDocument.load(inference.path).validate() == []
+    batch = Pipeline.load(str(inference.path), local_ws)  # it can run as a batch pipeline too
+    assert [d for d in batch.diagnostics() if d.severity == "error"] == []
 
     service = deploy_inference_pipeline(
         local_ws, inference.path, "income-endpoint", LocalWebservice.deploy_configuration()

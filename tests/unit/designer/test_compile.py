@@ -111,3 +111,33 @@ def test_pipeline_load_reads_a_saved_document_in_its_workspace(local_ws, doc, pe
     pipeline = Pipeline.load(str(doc.path))  # the workspace is found from the document's folder
     assert pipeline._workspace.name == local_ws.name
     assert len(pipeline.graph["steps"]) == 20
+
+
+def _import_step(doc, **params):
+    doc.data["nodes"] = []
+    doc.add_node("builtin:import_data", parameters=params)
+    return compile_document(doc).steps[0]
+
+
+def test_a_changed_input_file_changes_the_step_so_it_is_not_reused(doc, tmp_path):
+    import os
+
+    (tmp_path / "d.csv").write_text("a\n1\n")
+    first = _import_step(doc, path="d.csv")
+    again = _import_step(doc, path="d.csv")
+    stamp = first.parameters["mlstudio_source_stamp"]
+    assert first.allow_reuse and again.parameters["mlstudio_source_stamp"] == stamp
+    (tmp_path / "d.csv").write_text("a\n1\n2\n")
+    os.utime(tmp_path / "d.csv", ns=(1, 2))
+    changed = _import_step(doc, path="d.csv")
+    assert changed.parameters["mlstudio_source_stamp"] != first.parameters["mlstudio_source_stamp"]
+
+
+def test_sources_that_change_unseen_are_never_reused(doc):
+    url = _import_step(doc, source="url", url="http://127.0.0.1:9/x.csv")
+    latest = _import_step(doc, source="registered_dataset", dataset_name="d")
+    pinned = _import_step(doc, source="registered_dataset", dataset_name="d", dataset_version="3")
+    assert not url.allow_reuse and not latest.allow_reuse and pinned.allow_reuse
+    again = _import_step(doc, source="url", url="http://127.0.0.1:9/x.csv")
+    assert again.parameters["mlstudio_source_stamp"] != url.parameters["mlstudio_source_stamp"]
+    assert "mlstudio_source_stamp" not in pinned.parameters
