@@ -276,6 +276,9 @@ class AutoMLDriver:
                 return
             if len(self.done) >= 2 and not self._cancel_requested():
                 for kind in ensembles:
+                    if kind != ensembles[0] and time.time() > self.deadline:
+                        self.log.write(f"{kind} skipped: the experiment timeout was reached.")
+                        continue
                     if self._ensemble(kind):
                         return
             self._finish()
@@ -508,8 +511,12 @@ class AutoMLDriver:
             },
             properties={"iteration": str(n), "run_algorithm": kind, "run_preprocessor": ""},
         )
-        grace = max(30.0, self.deadline - time.time())
-        self.executor.submit(n, _build_ensemble, (self.problem, kind, members), grace)
+        left = self.deadline - time.time()
+        # The selection stops itself in time; the limit is for an ensemble that hangs.
+        seconds = max(1.0, 0.6 * left)
+        self.executor.submit(
+            n, _build_ensemble, (self.problem, kind, members, seconds), max(15.0, 2 * left + 10)
+        )
         while self.executor.running():
             if self._cancel_requested():
                 self._cancel_all()
@@ -693,14 +700,14 @@ class AutoMLDriver:
 
 
 def _build_ensemble(
-    problem: Problem, kind: str, members: list[tuple[int, TrialOutcome]]
+    problem: Problem, kind: str, members: list[tuple[int, TrialOutcome]], seconds: float
 ) -> tuple[TrialOutcome, list[int], list[float]]:
     """Runs in a worker: the ensemble, its metrics and which iterations it holds."""
     from jupyter_mlstudio.train.automl.ensembles import build_stack, build_voting
 
     started = time.perf_counter()
     if kind == "VotingEnsemble":
-        model, oof, used, weights = build_voting(problem, members)
+        model, oof, used, weights = build_voting(problem, members, seconds)
     else:
         model, oof, used = build_stack(problem, members)
         weights = []

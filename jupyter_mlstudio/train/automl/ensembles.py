@@ -36,8 +36,15 @@ def select_voting(
     score: Any,
     metric: str,
     rounds: int = ENSEMBLE_ROUNDS,
+    seconds: float | None = None,
 ) -> tuple[list[int], list[float], float]:
-    """Greedy selection: (member indexes, weights, score of the weighted average)."""
+    """Greedy selection: (member indexes, weights, score of the weighted average).
+
+    ``seconds`` bounds the rounds: the selection so far is kept when time is up.
+    """
+    import time
+
+    started = time.monotonic()
     maximize = is_maximized(metric)
 
     def value(pred: np.ndarray) -> float:
@@ -51,6 +58,8 @@ def select_voting(
     total = oofs[best].astype(float).copy()
     current = singles[best]
     for _ in range(rounds - 1):
+        if seconds is not None and time.monotonic() - started > seconds:
+            break
         n = counts.sum()
         trial_scores = [value((total + o) / (n + 1)) for o in oofs]
         pick = int(np.argmax(trial_scores) if maximize else np.argmin(trial_scores))
@@ -198,7 +207,7 @@ class StackEnsembleRegressor(_Members):
 
 
 def build_voting(
-    problem: Any, members: list[tuple[int, Any]]
+    problem: Any, members: list[tuple[int, Any]], seconds: float | None = None
 ) -> tuple[Any, np.ndarray, list[int], list[float]]:
     """The voting ensemble of ``members`` ((iteration, TrialOutcome), best first).
 
@@ -210,7 +219,7 @@ def build_voting(
     def primary(pred: np.ndarray) -> dict[str, float]:
         return problem.scores(pred, only=(problem.primary_metric,))
 
-    chosen, weights, _ = select_voting(oofs, primary, problem.primary_metric)
+    chosen, weights, _ = select_voting(oofs, primary, problem.primary_metric, seconds=seconds)
     oof = sum(w * oofs[i] for i, w in zip(chosen, weights, strict=True))
     parts = [(str(members[i][0]), problem.member(members[i][1].model)) for i in chosen]
     if problem.task == "classification":
