@@ -102,9 +102,10 @@ class Parameter:
             return None if self.optional else "it needs a value."
         allowed = PARAMETER_TYPES.get(self.type, (object,))
         if isinstance(value, bool) and bool not in allowed:
-            return f"it takes a {self.type}, not the boolean {value!r}."
+            return f"it takes a value of type {self.type}, not the boolean {value!r}."
         if not isinstance(value, allowed):
-            return f"it takes a {self.type}, not {value!r} ({type(value).__name__})."
+            article = "an" if self.type[0] in "aeiou" else "a"
+            return f"it takes {article} {self.type}, not {value!r} ({type(value).__name__})."
         if self.choices is not None and value not in self.choices:
             return f"{value!r} is not one of its choices: {', '.join(map(repr, self.choices))}."
         if self.min is not None and isinstance(value, int | float) and value < self.min:

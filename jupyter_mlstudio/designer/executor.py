@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
@@ -79,22 +78,21 @@ class CompiledNotebook:
         cell raises :class:`NotebookCellError` (its error chained)."""
         namespace: dict[str, Any] = {"__name__": "__main__"}
         out = io.StringIO()
-        with redirect_stdout(out) if quiet else _nothing():
-            if self.parameters is not None:
-                exec(self.parameters, namespace)
-            namespace.update(values)
-            for index, code in self.cells:
-                try:
-                    exec(code, namespace)
-                except Exception as exc:
-                    raise NotebookCellError(self.path.name, index, exc) from exc
+        if quiet:
+            # The notebook's own print() writes to this call's buffer: sys.stdout is left
+            # alone, so calls on other threads (or the server's logs) are not disturbed.
+            def _print(*args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("file", out)
+                print(*args, **kwargs)
+
+            namespace["print"] = _print
+        if self.parameters is not None:
+            exec(self.parameters, namespace)
+        namespace.update(values)
+        for index, code in self.cells:
+            try:
+                exec(code, namespace)
+            except Exception as exc:
+                raise NotebookCellError(self.path.name, index, exc) from exc
         namespace["__stdout__"] = out.getvalue()
         return namespace
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None

@@ -66,3 +66,9 @@ def test_a_document_without_web_service_ports_cannot_be_served(doc):
     doc.save()
     with pytest.raises(Exception, match="needs a Web Service Input and a Web Service Output"):
         InferenceService(doc.path)
+
+
+def test_component_prints_stay_out_of_the_servers_output(doc, capsys):
+    service = InferenceService(_inference_doc(doc).path)
+    service.run({"data": [{"a": 1, "b": 1}]})
+    assert "rows" not in capsys.readouterr().out

@@ -87,7 +87,7 @@ def test_parameters_unknown_mistyped_out_of_range_and_not_a_choice(doc):
     ]
     messages = {p["parameter"]: p["message"] for p in doc.validate() if p["parameter"]}
     assert "above its maximum 1.0" in messages["fraction"]
-    assert "takes a int" in messages["seed"]
+    assert "takes an int" in messages["seed"]
     assert "not one of its choices" in messages["mode"]
     assert "its parameters are" in messages["colour"]
 
