@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlstudio.designer import compile_document
+from jupyter_mlstudio.designer import ComponentLibrary, builtin_components, compile_document
 from jupyter_mlstudio.designer.library import BUILTIN_FOLDER
 from jupyter_mlstudio.pipeline.core import Pipeline, PipelineData, PipelineParameter
 from jupyter_mlstudio.pipeline.core.graph import PipelineValidationError, step_order
@@ -141,3 +141,32 @@ def test_sources_that_change_unseen_are_never_reused(doc):
     again = _import_step(doc, source="url", url="http://127.0.0.1:9/x.csv")
     assert again.parameters["mlstudio_source_stamp"] != url.parameters["mlstudio_source_stamp"]
     assert "mlstudio_source_stamp" not in pinned.parameters
+
+
+_PRODUCER = {
+    "DataFrame": ("builtin:enter_data_manually", "results_dataset"),
+    "UntrainedModel": ("builtin:two_class_logistic_regression", "untrained_model"),
+    "Model": ("builtin:trained_model", "trained_model"),
+    "Transform": ("builtin:saved_transformation", "transformation"),
+}
+
+
+@pytest.mark.parametrize("comp", builtin_components(), ids=lambda c: c.id)
+def test_each_builtin_validates_and_compiles_with_its_inputs_connected(doc, comp):
+    def required(c):
+        return {p.name: "x" for p in c.parameters if p.default is None and not p.optional}
+
+    nid = doc.add_node(comp.ref, parameters=required(comp))
+    library = ComponentLibrary(doc.folder)
+    for port in comp.inputs:
+        ref, out = _PRODUCER[port.type]
+        source = doc.add_node(ref, parameters=required(library.get(ref)))
+        doc.connect(source, out, nid, port.name)
+    assert doc.validate() == []
+    compiled = compile_document(doc)
+    step = next(s for s in compiled.steps if s.name == comp.name)
+    assert step.notebook == comp.notebook.name
+    for port in comp.outputs:
+        assert step.parameters[port.name].name == f"{nid}_{port.name}"
+    errors = [d for d in Pipeline(None, compiled.steps).diagnostics() if d.severity == "error"]
+    assert errors == []
