@@ -189,6 +189,19 @@ def parameters_cell(notebook: Mapping[str, Any]) -> str | None:
 
 
 def _from_metadata(meta: Mapping[str, Any], path: Path, ref: str) -> Component:
+    for key in ("inputs", "outputs", "parameters"):
+        items = meta.get(key, [])
+        if not isinstance(items, list) or not all(
+            isinstance(i, Mapping) and isinstance(i.get("name"), str) and i["name"].isidentifier()
+            for i in items
+        ):
+            raise ValidationError(
+                f"The interface of {path.name} is malformed: {key!r} must be a list of "
+                "objects, each with a 'name' that is a Python variable name.",
+                hint="Fix the notebook's metadata['mlstudio']['component'].",
+                path=str(path),
+            )
+
     def ports(key: str) -> tuple[Port, ...]:
         found = []
         for item in meta.get(key, []):

@@ -137,3 +137,9 @@ def test_a_notebook_without_parameters_cell_is_a_component_with_no_interface(tmp
     nbformat.write(new_notebook(cells=[new_code_cell("print(1)")]), tmp_path / "p.ipynb")
     comp = component_from_notebook(tmp_path / "p.ipynb")
     assert (comp.inputs, comp.outputs, comp.parameters) == ((), (), ())
+
+
+def test_a_malformed_interface_is_refused_with_what_is_wrong(tmp_path):
+    _plain_notebook(tmp_path / "mine.ipynb")
+    with pytest.raises(ValidationError, match="'inputs' must be a list of objects"):
+        write_interface(tmp_path / "mine.ipynb", {"name": "x", "inputs": [{"type": "Model"}]})
