@@ -34,9 +34,17 @@ def test_model_from_a_job_then_an_endpoint_invoked_with_its_key(cli):
     run_id = cli("job", "create", "-f", "fit.yml", "--stream", "-o", "json").json()["name"]
 
     created = cli(
-        "model", "create", "--name", "line", "--model-path", f"runs:/{run_id}/outputs/model.pkl",
-        "--tags", "area=demo", "-o", "json",
-    ).json()  # fmt: skip
+        "model",
+        "create",
+        "--name",
+        "line",
+        "--model-path",
+        f"runs:/{run_id}/outputs/model.pkl",
+        "--tags",
+        "area=demo",
+        "-o",
+        "json",
+    ).json()
     assert (created["name"], created["version"], created["run_id"]) == ("line", 1, run_id)
     (folder / "model.yml").write_text(
         "$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\n"

@@ -67,7 +67,7 @@ def test_command_job_becomes_a_script_run_config(tmp_path, local_ws):
         "--lr=0.1",
         "--out",
         "${{outputs.model}}",
-    ]  # fmt: skip  (the optional --seed is left out: no seed input)
+    ]  # the optional --seed is left out: no seed input
     assert config.max_run_duration_seconds == 60
     assert (request.experiment_name, request.display_name, request.tags) == ("e1", "d", {"a": "1"})
     assert any("resources" in n for n in request.notes)
