@@ -565,6 +565,8 @@ class AutoMLDriver:
             trial = Trial(n, candidate, record.run_id, record.started_at or time.time())
             self.trials[n] = trial
             if candidate.source == "ensemble":
+                if not record.is_terminal:  # ensembles are rebuilt at the end
+                    self.tracking.update_run(record.run_id, status=RunStatus.CANCELED, ended=True)
                 continue
             self.strategy.skip_default(candidate.model)
             if record.status == RunStatus.COMPLETED:

@@ -220,7 +220,7 @@ def test_a_killed_driver_is_resumed_and_keeps_its_finished_iterations(local_ws, 
         training_data=iris,
         label_column_name="species",
         n_cross_validations=3,
-        iterations=6,
+        iterations=4,
         allowed_models=["DecisionTree", "KNN"],
         enable_stack_ensemble=False,
     )
@@ -236,7 +236,11 @@ def test_a_killed_driver_is_resumed_and_keeps_its_finished_iterations(local_ws, 
     run.wait_for_completion()
     children = {c.id: c for c in run.get_children()}
     assert before <= {i for i, c in children.items() if c.get_status() == RunStatus.COMPLETED}
-    assert len(children) == 4
+    described = sorted(
+        (int(i.rsplit("_", 1)[1]), c.get_properties()["run_algorithm"], c.get_status())
+        for i, c in children.items()
+    )
+    assert len(children) == 4, described
     algorithms = [c.get_properties()["run_algorithm"] for c in children.values()]
     assert algorithms.count("VotingEnsemble") == 1
     assert "Resumed with" in run._files.read_text("logs/std_log.txt")
