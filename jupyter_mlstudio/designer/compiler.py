@@ -37,6 +37,7 @@ class CompiledPipeline:
     data_of_port: dict[tuple[str, str], str]  # (node id, output port) -> PipelineData name
 
     def pipeline(self, workspace: Workspace, description: str | None = None) -> Pipeline:
+        """The steps as a :class:`Pipeline` of ``workspace``."""
         from jupyter_mlstudio.pipeline.core.pipeline import Pipeline
 
         return Pipeline(workspace, self.steps, description=description)

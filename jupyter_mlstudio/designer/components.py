@@ -133,12 +133,15 @@ class Component:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def input(self, name: str) -> Port | None:
+        """The input port ``name``, or ``None``."""
         return next((p for p in self.inputs if p.name == name), None)
 
     def output(self, name: str) -> Port | None:
+        """The output port ``name``, or ``None``."""
         return next((p for p in self.outputs if p.name == name), None)
 
     def parameter(self, name: str) -> Parameter | None:
+        """The parameter ``name``, or ``None``."""
         return next((p for p in self.parameters if p.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:

@@ -138,22 +138,27 @@ class PipelineDocument:
     # ---- reading -------------------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The pipeline's name (its file name when it has none)."""
         return str(self.data.get("name") or (self.path.stem if self.path else "pipeline"))
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
+        """The nodes (edited in place)."""
         return self.data.setdefault("nodes", [])
 
     @property
     def edges(self) -> list[dict[str, Any]]:
+        """The edges (edited in place)."""
         return self.data.setdefault("edges", [])
 
     @property
     def parameters(self) -> list[dict[str, Any]]:
+        """The pipeline parameters (edited in place)."""
         return self.data.setdefault("parameters", [])
 
     @property
     def settings(self) -> dict[str, Any]:
+        """Default compute target, environment and reuse (edited in place)."""
         return self.data.setdefault("settings", {})
 
     def node(self, node_id: str) -> dict[str, Any]:

@@ -52,6 +52,7 @@ class CompiledNotebook:
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledNotebook:
+        """Read and compile the notebook at ``path``."""
         file = Path(path)
         try:
             notebook = json.loads(file.read_text())

@@ -195,5 +195,6 @@ class InProcessGraph:
         return given.get(name, param.default if param else None)
 
     def close(self) -> None:
+        """Remove the folder of the nodes run once at start-up."""
         if self.static_dir is not None:
             shutil.rmtree(self.static_dir, ignore_errors=True)

@@ -91,6 +91,7 @@ def read_object(path: str | os.PathLike[str]) -> Any:
 
 
 def write_object(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Pickle a learner, model or transformation into an output port."""
     import joblib
 
     folder = _folder(path, "output")
@@ -101,6 +102,7 @@ def write_object(obj: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def write_metrics(metrics: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write metrics (JSON) into an output port."""
     folder = _folder(path, "output")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / METRICS).write_text(json.dumps(_plain(metrics), indent=1))
@@ -108,6 +110,7 @@ def write_metrics(metrics: dict[str, Any], path: str | os.PathLike[str]) -> Path
 
 
 def read_metrics(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metrics an upstream port wrote."""
     return json.loads((_folder(path, "metrics") / METRICS).read_text())
 
 
@@ -152,6 +155,7 @@ def columns_of(df: pd.DataFrame, spec: str | None, *, default: str = "all") -> l
 
 
 def label_of(df: pd.DataFrame, name: str | None) -> str:
+    """The label column: ``name``, else the one the data carries; checked."""
     label = name or df.attrs.get("label_column")
     if not label:
         raise ComponentInputError("Set the label column (the column to predict).")
@@ -187,6 +191,7 @@ class TrainedModel:
     name: str = ""
 
     def features(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns of ``df``, refused clearly when one is missing."""
         missing = [c for c in self.feature_columns if c not in df.columns]
         if missing:
             raise ComponentInputError(
@@ -315,6 +320,7 @@ class Transformation:
     values: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` transformed as fitted (a copy)."""
         out = df.copy()
         present = [c for c in self.columns if c in out.columns]
         if self.kind == "clean":
@@ -342,6 +348,7 @@ class Transformation:
 def fit_cleaning(
     df: pd.DataFrame, columns: list[str], mode: str, replacement: str | None
 ) -> Transformation:
+    """A cleaning of ``columns`` fitted on ``df`` (replacement values by mode)."""
     values: dict[str, Any] = {}
     for col in columns:
         series = df[col]
@@ -367,6 +374,7 @@ def fit_cleaning(
 
 
 def fit_normalization(df: pd.DataFrame, columns: list[str], method: str) -> Transformation:
+    """Normalization statistics of ``columns`` fitted on ``df``."""
     values = {}
     for col in columns:
         s = df[col].astype(float)

@@ -40,6 +40,7 @@ class Problem:
     edge: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The problem as plain JSON."""
         return asdict(self)
 
     def __str__(self) -> str:
