@@ -27,6 +27,7 @@ import {
   ComponentInfo,
   DocNode,
   PipelineDoc,
+  PipelineParameterDecl,
   Problem,
   RunNodes,
   TERMINAL,
@@ -42,6 +43,8 @@ export interface DesignerHost {
   write(text: string): void;
   /** Ask for the experiment to submit in; null when cancelled. */
   askExperiment(suggestion: string): Promise<string | null>;
+  /** Ask for this run's pipeline parameter values (defaults offered); null when cancelled. */
+  askParameters(declared: PipelineParameterDecl[]): Promise<Record<string, unknown> | null>;
   openRun(runId: string): void;
   notifyError(message: string): void;
 }
@@ -450,10 +453,14 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     if (!experiment) {
       return;
     }
+    const values = current.parameters.length ? await host.askParameters(current.parameters) : {};
+    if (values === null) {
+      return;
+    }
     setBusy(true);
     setNotice(null);
     try {
-      const made = await submitDocument(current, host.path(), experiment, {});
+      const made = await submitDocument(current, host.path(), experiment, values);
       setRun({
         runId: made.runId,
         experimentName: made.experimentName,
