@@ -17,6 +17,7 @@ CASES = {
     "01-quickstart.ipynb": {"n_rows": 200},
     "02-train-and-deploy.ipynb": {"n_rows": 200, "max_depth": 4},
     "03-hyperdrive.ipynb": {"n_rows": 200, "max_total_runs": 3, "max_concurrent_runs": 2},
+    "04-automl.ipynb": {"iterations": 4, "allowed_models": ["LogisticRegression", "DecisionTree"]},
     "05-pipelines.ipynb": {"n_rows": 200},
     "06-designer.ipynb": {"n_rows": 300, "trees": 10},
 }
@@ -63,6 +64,7 @@ def test_notebook_runs_end_to_end(name, tmp_path):
         "01-quickstart.ipynb": ["houses version 1 200 rows", "house_price:1"],
         "02-train-and-deploy.ipynb": ["<Response [200]>", "without the key: 401"],
         "03-hyperdrive.ipynb": ["best run:", "sweep_best:1"],
+        "04-automl.ipynb": ["AutoML completed after 4 iterations", "cancer-automl:1"],
         "05-pipelines.ipynb": ["'Train': None", "nightly-train Active", "Disabled"],
         "06-designer.ipynb": ["problems: []", "'Completed'", "Healthy", "200 [1, 0]"],
     }
