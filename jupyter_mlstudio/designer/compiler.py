@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlstudio.designer.components import script_notebook
 from jupyter_mlstudio.designer.library import ComponentLibrary
 from jupyter_mlstudio.designer.validation import Problem, validate
 from jupyter_mlstudio.pipeline.core.graph import PipelineValidationError
@@ -135,9 +136,12 @@ def compile_document(
             # it: the files it reads (size, time) and, for sources that can change unseen (a
             # URL, a dataset's latest version), a value new each time are part of it.
             values[_STAMP] = uuid.uuid4().hex if fresh else "/".join(stamps)
+        notebook = comp.notebook.name
+        if comp.notebook.suffix == ".py":
+            notebook = script_notebook(comp.notebook).relative_to(comp.notebook.parent).as_posix()
         steps.append(
             NotebookStep(
-                notebook=comp.notebook.name,
+                notebook=notebook,
                 name=names[nid],
                 source_directory=str(comp.notebook.parent),
                 parameters=values,

@@ -350,6 +350,100 @@ def component_from_notebook(path: str | Path, ref: str | None = None) -> Compone
     return _from_metadata(meta, file, ref or f"file:{file}")
 
 
+def script_blocks(source: str, name: str = "script") -> tuple[str, str, str]:
+    """A script split as a notebook would be: what comes before its parameters (docstring,
+    imports, comments), the parameters block (the first run of top-level ``name = literal``
+    assignments), and the rest."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ValidationError(
+            f"{name} is not valid Python: {exc}.", hint="Fix the script's syntax."
+        ) from exc
+
+    def literal(stmt: ast.stmt) -> bool:
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, ast.Assign | ast.AnnAssign) or value is None:
+            return False
+        try:
+            ast.literal_eval(value)
+        except ValueError:
+            return False
+        return True
+
+    body = tree.body
+    i = 0
+    while i < len(body) and not literal(body[i]):
+        stmt = body[i]
+        docstring = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        if not (isinstance(stmt, ast.Import | ast.ImportFrom) or docstring):
+            return source, "", ""  # code runs before any parameter: no parameters block
+        i += 1
+    j = i
+    while j < len(body) and literal(body[j]):
+        j += 1
+    if i == len(body):
+        return source, "", ""
+    lines = source.splitlines(keepends=True)
+    start, end = body[i].lineno - 1, body[j - 1].end_lineno or body[j - 1].lineno
+    return "".join(lines[:start]), "".join(lines[start:end]), "".join(lines[end:])
+
+
+def component_from_script(path: str | Path, ref: str | None = None) -> Component:
+    """The component a Python script is: its parameters block declares ports and
+    parameters as a notebook's parameters cell does."""
+    file = Path(path)
+    try:
+        source = file.read_text()
+    except OSError as exc:
+        raise ValidationError(f"The script {file} cannot be read: {exc}.", path=str(file)) from exc
+    _, params, _ = script_blocks(source, file.name)
+    meta = interface_from_parameters_cell(params, file.stem)
+    meta["category"] = "User"
+    meta["description"] = f"The script {file.name}."
+    return _from_metadata(meta, file, ref or f"file:{file}")
+
+
+SCRIPT_NOTEBOOKS = ".mlpipeline-scripts"
+
+
+def script_notebook(path: str | Path) -> Path:
+    """The notebook a script runs as in a pipeline (``.mlpipeline-scripts/<name>.ipynb``
+    beside it, rewritten when the script changes): its parameters block is the cell tagged
+    ``parameters``, so papermill's injected values come after it."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    file = Path(path)
+    before, params, after = script_blocks(file.read_text(), file.name)
+    cells = []
+    if before.strip():
+        cells.append(new_code_cell(before.strip("\n")))
+    if params.strip():
+        cell = new_code_cell(params.strip("\n"))
+        cell.metadata["tags"] = ["parameters"]
+        cells.append(cell)
+    if after.strip():
+        cells.append(new_code_cell(after.strip("\n")))
+    for index, cell in enumerate(cells):
+        cell["id"] = f"script-{index}"
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["mlstudio"] = {"script": file.name}
+    target = file.parent / SCRIPT_NOTEBOOKS / f"{file.stem}.ipynb"
+    text = nbformat.writes(nb)
+    if not target.is_file() or target.read_text() != text:
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(target)
+    return target
+
+
 def write_interface(path: str | Path, interface: Mapping[str, Any]) -> Component:
     """Store an (edited) interface in the notebook's metadata; returns the component.
 

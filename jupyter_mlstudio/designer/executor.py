@@ -54,6 +54,19 @@ class CompiledNotebook:
     def load(cls, path: str | Path) -> CompiledNotebook:
         """Read and compile the notebook at ``path``."""
         file = Path(path)
+        if file.suffix == ".py":
+            from jupyter_mlstudio.designer.components import script_blocks
+
+            before, params, after = script_blocks(file.read_text(), file.name)
+            return cls(
+                file,
+                compile(params, f"<{file.name} parameters>", "exec") if params else None,
+                [
+                    (i, compile(src, f"<{file.name}>", "exec"))
+                    for i, src in ((0, before), (2, after))
+                    if src.strip()
+                ],
+            )
         try:
             notebook = json.loads(file.read_text())
         except (OSError, ValueError) as exc:

@@ -12,7 +12,11 @@ import os
 from functools import cache
 from pathlib import Path
 
-from jupyter_mlstudio.designer.components import Component, component_from_notebook
+from jupyter_mlstudio.designer.components import (
+    Component,
+    component_from_notebook,
+    component_from_script,
+)
 from jupyter_mlstudio.errors import NotFoundError, ValidationError
 
 __all__ = ["BUILTIN_FOLDER", "ComponentLibrary", "ComponentNotFoundError", "builtin_components"]
@@ -87,7 +91,8 @@ class ComponentLibrary:
                 ) from None
             cached = self._files.get(ref)
             if cached is None or cached[0] != mtime:
-                cached = (mtime, component_from_notebook(path, ref=ref))
+                read = component_from_script if path.suffix == ".py" else component_from_notebook
+                cached = (mtime, read(path, ref=ref))
                 self._files[ref] = cached
             return cached[1]
         raise ValidationError(
