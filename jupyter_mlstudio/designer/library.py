@@ -1,7 +1,8 @@
 """The component library: where a node's ``component.ref`` is found.
 
 Two sources, chosen by the ref's scheme: ``builtin:<id>`` (the notebooks shipped in
-``designer/components/``) and ``file:<path>`` (a user's notebook, relative to the document).
+``designer/components/``) and ``file:<path>`` (a user's notebook or Python script, relative
+to the document).
 A :class:`ComponentLibrary` reads each notebook once and keeps what it read (no state is kept
 between libraries: the canvas' REST handler makes one per request or keeps its own).
 """
