@@ -42,6 +42,32 @@ export class DesignerView extends ReactWidget {
         });
         return answer.button.accept && answer.value ? answer.value.trim() : null;
       },
+      askParameters: async declared => {
+        const values: Record<string, unknown> = {};
+        for (const p of declared) {
+          const title = `Pipeline parameter ${p.name} (${p.type})`;
+          if (p.type === 'bool') {
+            const answer = await InputDialog.getBoolean({ title, value: Boolean(p.default) });
+            if (!answer.button.accept) {
+              return null;
+            }
+            values[p.name] = answer.value;
+          } else if (p.type === 'int' || p.type === 'float') {
+            const answer = await InputDialog.getNumber({ title, value: Number(p.default) });
+            if (!answer.button.accept || answer.value === null) {
+              return null;
+            }
+            values[p.name] = p.type === 'int' ? Math.round(answer.value) : answer.value;
+          } else {
+            const answer = await InputDialog.getText({ title, text: String(p.default ?? '') });
+            if (!answer.button.accept || answer.value === null) {
+              return null;
+            }
+            values[p.name] = answer.value;
+          }
+        }
+        return values;
+      },
       openRun,
       notifyError: text => Notification.error(text, { autoClose: 8000 })
     };
