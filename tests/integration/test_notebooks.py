@@ -23,6 +23,9 @@ CASES = {
 }
 
 
+SCALE_OUT = "07-scale-out.ipynb"
+
+
 def _text(executed) -> str:
     out = []
     for cell in executed.cells:
@@ -34,7 +37,7 @@ def _text(executed) -> str:
 
 def test_every_notebook_is_tested_and_stored_without_outputs():
     stored = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert stored == sorted(CASES)
+    assert stored == sorted([*CASES, SCALE_OUT])
     for name in stored:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
@@ -43,22 +46,26 @@ def test_every_notebook_is_tested_and_stored_without_outputs():
         assert "parameters" in code[0].metadata.get("tags", []), name
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_notebook_runs_end_to_end(name, tmp_path):
-    output = tmp_path / f"executed-{name}"
+def _execute(name: str, folder: Path, parameters: dict) -> str:
+    output = folder / f"executed-{name}"
     try:
         papermill.execute_notebook(
             str(NOTEBOOKS / name),
             str(output),
-            parameters=CASES[name],
-            cwd=str(tmp_path),
+            parameters=parameters,
+            cwd=str(folder),
             kernel_name="python3",
             progress_bar=False,
             execution_timeout=240,
         )
     finally:
-        _stop_endpoints(tmp_path)
-    text = _text(nbformat.read(output, as_version=4))
+        _stop_endpoints(folder)
+    return _text(nbformat.read(output, as_version=4))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_notebook_runs_end_to_end(name, tmp_path):
+    text = _execute(name, tmp_path, CASES[name])
     assert "Traceback" not in text
     checks = {
         "01-quickstart.ipynb": ["houses version 1 200 rows", "house_price:1"],
@@ -70,6 +77,28 @@ def test_notebook_runs_end_to_end(name, tmp_path):
     }
     for expected in checks[name]:
         assert expected in text, f"{name}: {expected!r} not in the outputs"
+
+
+def test_scale_out_notebook_on_postgresql_s3_and_dask(postgres, s3_env, tmp_path):
+    """07 for real: metadata in PostgreSQL, artifacts in S3 (moto), jobs on a Dask cluster."""
+    import uuid
+
+    from tests.s3 import create_bucket
+
+    if postgres is None:
+        pytest.skip("MLSTUDIO_SKIP_POSTGRES=1")
+    bucket = f"b{uuid.uuid4().hex[:12]}"
+    create_bucket(s3_env, bucket)
+    parameters = {
+        "metadata_url": postgres.new_database(),
+        "artifact_root": f"s3://{bucket}/team",
+        "max_nodes": 2,
+    }
+    text = _execute(SCALE_OUT, tmp_path, parameters)
+    assert "metadata : 127.0.0.1" in text and f"artifacts: s3://{bucket}/team" in text
+    assert text.count("Completed {'r2'") == 2
+    assert f"s3://{bucket}/team/models/scaled-forest/" in text
+    assert not (tmp_path / ".mlstudio" / "mlstudio.db").exists()  # nothing kept locally
 
 
 def _stop_endpoints(folder: Path) -> None:
