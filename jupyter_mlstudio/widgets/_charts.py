@@ -1,4 +1,12 @@
-"""Live line charts of metric series: one plotly ``FigureWidget`` per series."""
+"""Live plotly charts in ipywidgets: metric series, one chart each.
+
+Each chart is a plotly ``Figure`` shown in an ``ipywidgets.Output`` as plotly's own MIME
+bundle (``application/vnd.plotly.v1+json``, drawn by the jupyterlab-plotly renderer that comes
+with plotly, and by VS Code's); a live update replaces that output. Not ``FigureWidget``: its
+anywidget model carries plotly's whole 5 MB bundle in every figure's state, and in JupyterLab
+4.6 the first FigureWidget of a page was often drawn empty (data and layout missing), so a run's
+chart could stay blank.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ import ipywidgets as w
 
 from jupyter_mlstudio.widgets._series import CHART_POINTS, SeriesBuffer
 
-__all__ = ["SeriesCharts", "line_figure"]
+__all__ = ["LiveFigure", "SeriesCharts", "chart_row", "line_figure"]
 
 CHART_HEIGHT = 260
 CHART_WIDTH = 460
@@ -25,10 +33,10 @@ def chart_row(children: list[Any] | None = None) -> w.Box:
 def line_figure(
     title: str, *, height: int = CHART_HEIGHT, width: int = CHART_WIDTH, x_title: str = "step"
 ) -> Any:
-    """An empty FigureWidget laid out for a small live chart."""
+    """An empty figure laid out for a small live chart."""
     import plotly.graph_objects as go
 
-    return go.FigureWidget(
+    return go.Figure(
         layout={
             "title": {"text": title, "font": {"size": 13}, "x": 0.02},
             "height": height,
@@ -46,6 +54,39 @@ def line_figure(
     )
 
 
+class LiveFigure:
+    """A figure and the Output widget that shows it; :meth:`show` sends its current state."""
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
+        self.widget = w.Output()
+        self.widget.add_class("mls-chart")
+
+    def show(self) -> None:
+        # Setting ``outputs`` (not ``with output:``) is safe from the poller thread.
+        self.widget.outputs = (
+            {"output_type": "display_data", "data": plotly_bundle(self.figure), "metadata": {}},
+        )
+
+
+def plotly_bundle(figure: Any) -> dict[str, Any]:
+    """plotly's MIME bundle for ``figure`` (arrays as typed-array specs: compact)."""
+    import json
+
+    import plotly.io as pio
+
+    spec = json.loads(pio.to_json(figure, validate=False))
+    title = ((spec.get("layout") or {}).get("title") or {}).get("text") or "chart"
+    return {
+        "application/vnd.plotly.v1+json": {
+            "data": spec.get("data", []),
+            "layout": spec.get("layout", {}),
+            "config": {"displaylogo": False},
+        },
+        "text/plain": f"<plotly chart: {title}>",
+    }
+
+
 class SeriesCharts:
     """One chart per numeric series of a run; charts appear as series do."""
 
@@ -53,6 +94,7 @@ class SeriesCharts:
         self.max_points = max_points
         self.buffers: dict[str, SeriesBuffer] = {}
         self.figures: dict[str, Any] = {}
+        self.views: dict[str, LiveFigure] = {}
         self.grid = chart_row()
         # Long series are drawn downsampled; this draws every point (on request only).
         self.all_points = w.ToggleButton(
@@ -102,13 +144,16 @@ class SeriesCharts:
                 x=x, y=y, mode="lines+markers" if len(x) <= 60 else "lines", name=key
             )
             self.figures[key] = figure
-            self.grid.children = [self.figures[k] for k in sorted(self.figures)]
+            self.views[key] = LiveFigure(figure)
+            self.views[key].show()
+            self.grid.children = [self.views[k].widget for k in sorted(self.views)]
             return
         with figure.batch_update():
             trace = figure.data[0]
             trace.x, trace.y = x, y
             trace.mode = "lines+markers" if len(x) <= 60 else "lines"
             figure.layout.title.text = title
+        self.views[key].show()
 
     def point_counts(self) -> dict[str, int]:
         """Points each chart draws (after downsampling)."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlstudio.widgets._charts import chart_row, line_figure
+from jupyter_mlstudio.widgets._charts import LiveFigure, chart_row, line_figure
 from jupyter_mlstudio.widgets._html import duration, fmt, status_badge, table
 from jupyter_mlstudio.widgets._series import SeriesBuffer, gc_paused
 from jupyter_mlstudio.widgets._table import Table
@@ -47,7 +47,11 @@ class SweepView(RunView):
         self._load_trials()
         self.log.read()
         self.header.show(self.summary)
-        charts = chart_row([self.chart, self.parallel])
+        self.chart_view = LiveFigure(self.chart)
+        self.parallel_view = LiveFigure(self.parallel)
+        self._draw_curves()
+        self._draw_parallel()
+        charts = chart_row([self.chart_view.widget, self.parallel_view.widget])
         self.widget = w.VBox(
             [
                 self.header.widget,
@@ -207,6 +211,8 @@ class SweepView(RunView):
                 for existing, trace in zip(self.chart.data, traces, strict=True):
                     existing.x, existing.y = trace["x"], trace["y"]
                     existing.line.dash = trace["line"]["dash"]
+        if hasattr(self, "chart_view"):
+            self.chart_view.show()
 
     def _draw_parallel(self) -> None:
         scored = [t for t in self.trials if t["best_primary_metric"] is not None]
@@ -239,6 +245,8 @@ class SweepView(RunView):
                 "reversescale": not self.maximize,
                 "showscale": True,
             }
+        if hasattr(self, "parallel_view"):
+            self.parallel_view.show()
 
     def open_trial(self, run_id: str) -> None:
         """Show one trial's own details (its metrics, log and files) under the table."""
@@ -292,7 +300,7 @@ class SweepView(RunView):
 def _parcoords_figure() -> Any:
     import plotly.graph_objects as go
 
-    return go.FigureWidget(
+    return go.Figure(
         data=[go.Parcoords(dimensions=[])],
         layout={
             "title": {"text": "Parameters and metric", "font": {"size": 13}, "x": 0.02},
