@@ -37,6 +37,7 @@ class DeploymentSpec:
     traffic: int = 100
     env: dict[str, str] = field(default_factory=dict)
     sample_input: Any = None
+    python: str | None = None  # the environment's interpreter (None: the supervisor's)
 
 
 @dataclass

@@ -109,7 +109,7 @@ class Supervisor:
         else:
             args = ["jupyter_mlstudio.serving.worker", self.runtime_dir, dep.name]
         proc = subprocess.Popen(
-            [sys.executable, "-m", *args, str(listen.fileno()), str(w)],
+            [(dep and dep.python) or sys.executable, "-m", *args, str(listen.fileno()), str(w)],
             pass_fds=(listen.fileno(), w),
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(dep.env if dep else {}), "PYTHONUNBUFFERED": "1"},

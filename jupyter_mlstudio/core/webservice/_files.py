@@ -15,6 +15,7 @@ Each update is a new generation folder, so the old workers keep their files unti
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,7 +82,16 @@ def prepare_deployment(
     else:
         model_dir = models_root
     model_dir.mkdir(parents=True, exist_ok=True)
+    python = None
+    if inference.get("environment_definition"):
+        from jupyter_mlstudio.execution.environments import materialize
+
+        # Built once per definition (or found satisfied by this Python) before workers start.
+        python = materialize(
+            inference["environment_definition"], inference["environment_fingerprint"]
+        ).python
     return DeploymentSpec(
+        python=None if python == sys.executable else python,
         name=deployment,
         source_dir=str(src),
         entry_script=entry_rel,

@@ -19,8 +19,10 @@ class InferenceConfig:
     """``entry_script`` (a score.py with ``init()`` and ``run(raw_data)``) in
     ``source_directory``, with an ``environment`` or a ``conda_file``.
 
-    Endpoints run in this Python: the environment's variables are set for the scoring
-    process, its packages are recorded (``Model.package`` pins them) but not installed.
+    Endpoints run in the environment (or the conda file's): a definition this Python
+    satisfies runs here, any other is built once as a virtual environment (shared with jobs
+    that use it) when the endpoint is deployed. Its variables are set for the scoring process;
+    ``Model.package`` pins its packages.
     """
 
     def __init__(
@@ -106,8 +108,23 @@ class InferenceConfig:
                 found.append(item.replace("=", "==", 1) if item.count("=") == 1 else item)
         return found
 
+    def runtime_environment(self) -> Environment | None:
+        """The environment the scoring process runs in (None: this Python as it is)."""
+        from jupyter_mlstudio.core.environment import Environment
+
+        if self.environment is not None:
+            return self.environment
+        if self.conda_file:
+            return Environment.from_conda_specification(
+                "inference", str(self._resolve(self.conda_file))
+            )
+        return None
+
     def to_dict(self) -> dict[str, Any]:
+        env = self.runtime_environment()
         return {
+            "environment_definition": env.get_definition() if env is not None else None,
+            "environment_fingerprint": env.fingerprint() if env is not None else None,
             "entry_script": self.entry_script,
             "runtime": self.runtime,
             "conda_file": self.conda_file,
