@@ -698,7 +698,18 @@ def _runs_inline(node: dict[str, Any]) -> bool:
         return False
     if node.get("environment") or node.get("kernel_name") not in (None, "python3"):
         return False
-    return '"dataset"' not in json.dumps(node.get("parameters", {}))
+    # Dataset inputs are materialized by a job's supervisor: those steps run as jobs.
+    return not _has_dataset_input(node.get("parameters", {}))
+
+
+def _has_dataset_input(value: Any) -> bool:
+    if isinstance(value, dict):
+        if len(value) == 1 and "dataset" in value and isinstance(value["dataset"], dict):
+            return True
+        return any(_has_dataset_input(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_dataset_input(v) for v in value)
+    return False
 
 
 def resume_pipeline_runs(workspace: Workspace) -> list[str]:
