@@ -68,7 +68,18 @@ class DesignerService:
         builtins = [_palette_entry(c.to_dict()) for c in builtin_components()]
         entries = list(builtins)
         importer = next((c for c in builtins if c["ref"] == "builtin:import_data"), None)
-        if importer is not None:
+        # The value of Import Data's ``source`` that reads a registered dataset.
+        source = next(
+            (
+                str(choice)
+                for param in (importer or {}).get("parameters", [])
+                if param["name"] == "source"
+                for choice in param.get("choices") or []
+                if "dataset" in str(choice)
+            ),
+            None,
+        )
+        if importer is not None and source is not None:
             for record in self._ws._store.datasets.list_latest():
                 if str(record.kind).lower() != "tabular":
                     continue
@@ -79,7 +90,7 @@ class DesignerService:
                     record.description or f"Registered dataset {record.name}"
                 ) + f" (version {record.version})."
                 preset["preset"] = {
-                    "source": "dataset",
+                    "source": source,
                     "dataset_name": record.name,
                     "dataset_version": "latest",
                 }

@@ -43,7 +43,7 @@ def _document() -> PipelineDocument:
         "builtin:enter_data_manually", parameters={"data": "x,y,z\n1,2,3\n4,5,6\n4,5,6\n"}
     )
     b = doc.add_node("builtin:select_columns", parameters={"columns": "x,z"})
-    doc.connect(a, "dataset", b, "dataset")
+    doc.connect(a, "results_dataset", b, "input_dataset")
     return doc
 
 
@@ -69,7 +69,7 @@ async def test_palette_lists_builtins_by_category_and_datasets_as_presets(jp_fet
     assert "/" not in select["notebook"]  # no install path leaks to the browser
     flowers = by_name["flowers"]
     assert flowers["category"] == "Datasets" and flowers["ref"] == "builtin:import_data"
-    assert flowers["preset"]["source"] == "dataset"
+    assert flowers["preset"]["source"] == "registered_dataset"
     assert flowers["preset"]["dataset_name"] == "flowers"
     assert "DataFrame" in body["portTypes"]
 
@@ -82,13 +82,13 @@ async def test_validate_attaches_problems_to_nodes_ports_and_parameters(jp_fetch
     doc.data["edges"] = []
     doc.set_parameter("n1", "data_format", "xml")
     model = doc.add_node("builtin:train_model", parameters={"label_column": "y"})
-    doc.connect("n1", "dataset", model, "untrained_model")
+    doc.connect("n1", "results_dataset", model, "untrained_model")
     status, body = await _call(
         jp_fetch, "validate", body={"document": doc.data, "path": "a/b.mlpipeline"}
     )
     assert status == 200
     found = {(p["code"], p["node"], p["port"] or p["parameter"]) for p in body["problems"]}
-    assert ("required_input", "n2", "dataset") in found
+    assert ("required_input", "n2", "input_dataset") in found
     assert ("parameter_value", "n1", "data_format") in found
     assert ("port_type", model, "untrained_model") in found
     assert body["errors"] == len(body["problems"])
