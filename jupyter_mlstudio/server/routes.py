@@ -55,6 +55,7 @@ ROUTES: list[tuple[str, Any]] = [
     (f"pipeline-endpoints/{_NAME}/runs", pipelines.PipelineEndpointRunsHandler),
     ("schedules", pipelines.SchedulesHandler),
     ("designer/components", designer.DesignerComponentsHandler),
+    ("designer/components/resolve", designer.DesignerResolveHandler),
     ("designer/validate", designer.DesignerValidateHandler),
     ("designer/runs", designer.DesignerRunsHandler),
     (f"designer/runs/{_ID}/nodes", designer.DesignerRunNodesHandler),

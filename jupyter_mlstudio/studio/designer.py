@@ -9,6 +9,7 @@ from that file's folder, which must lie inside the root.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,7 +24,7 @@ from jupyter_mlstudio.designer import (
     compile_document,
     validate,
 )
-from jupyter_mlstudio.errors import ValidationError
+from jupyter_mlstudio.errors import MlStudioError, ValidationError
 from jupyter_mlstudio.studio.serialize import json_safe
 
 if TYPE_CHECKING:
@@ -96,6 +97,44 @@ class DesignerService:
                 }
                 entries.append(preset)
         return json_safe({"components": entries, "portTypes": _port_types()})
+
+    def resolve_components(self, refs: Any, path: str | None = None) -> dict[str, Any]:
+        """The interfaces of ``refs`` (``file:`` notebooks or scripts, relative to the document
+        at ``path``; a path relative to the server root is made relative to the document), for
+        palette entries and nodes the built-in palette does not know. A ref that cannot be read
+        is answered with its problem instead."""
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise ValidationError(
+                "refs must be a list of component references.",
+                hint='Send {"refs": ["file:my_step.ipynb"], "path": "x.mlpipeline"}.',
+            )
+        folder = (self.resolve(path) if path else self.root / "untitled").parent
+        library = ComponentLibrary(folder)
+        found: list[dict[str, Any]] = []
+        problems: dict[str, str] = {}
+        for given in refs:
+            ref = given
+            if given.startswith("root:"):
+                target = self.resolve(given.removeprefix("root:"))
+                ref = "file:" + os.path.relpath(target, folder)
+            elif not given.startswith("file:"):
+                problems[given] = "only file: references are resolved here."
+                continue
+            else:
+                # Only files under the server's folder are read.
+                target = library.notebook_path(given).resolve()
+                if not target.is_relative_to(self.root):
+                    problems[given] = "the file is outside the server's folder."
+                    continue
+            try:
+                comp = library.get(ref)
+            except MlStudioError as exc:
+                problems[given] = f"{exc.message} {exc.hint or ''}".strip()
+                continue
+            entry = _palette_entry(comp.to_dict())
+            entry["requested"] = given
+            found.append(entry)
+        return json_safe({"components": found, "problems": problems})
 
     # ---- documents -------------------------------------------------------------------------
     def document(self, data: Any, path: str | None) -> PipelineDocument:

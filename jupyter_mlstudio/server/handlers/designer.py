@@ -59,3 +59,13 @@ class DesignerRunNodesHandler(_DesignerHandler):
     async def get(self, run_id: str) -> None:
         """Node id -> ``{status, stepRunId, stepName, reusedRunId}`` of a designer run."""
         self.send(await self.designer_call(lambda d: d.nodes(run_id)))
+
+
+class DesignerResolveHandler(_DesignerHandler):
+    @authenticated
+    async def post(self) -> None:
+        """``{refs, path}`` -> ``{components, problems}``: interfaces of user notebooks and
+        scripts (``file:`` relative to the document, ``root:`` relative to the server)."""
+        body = self.json_body()
+        path = _path(body)
+        self.send(await self.designer_call(lambda d: d.resolve_components(body.get("refs"), path)))

@@ -159,3 +159,43 @@ async def test_bad_input_is_answered_with_4xx_json(jp_fetch, designer_ws):
         raise AssertionError("validate answered without a token")
     except HTTPClientError as exc:
         assert exc.code in (401, 403)
+
+
+async def test_user_notebooks_resolve_to_components_relative_to_the_document(jp_fetch, designer_ws):
+    import nbformat
+
+    folder = Path(designer_ws.path) / "steps"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        'raw = ""  # input: DataFrame\nout = ""  # output: DataFrame\nfactor = 2  # range: 1..10\n'
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("print(factor)")]
+    nbformat.write(nb, folder / "double.ipynb")
+    (Path(designer_ws.path) / "pipes").mkdir()  # where the document is
+    status, body = await _call(
+        jp_fetch,
+        "components",
+        "resolve",
+        body={
+            "refs": ["root:steps/double.ipynb", "file:missing.ipynb", "file:../../../x.ipynb"],
+            "path": "pipes/x.mlpipeline",
+        },
+    )
+    assert status == 200, body
+    [comp] = body["components"]
+    assert comp["ref"] == "file:../steps/double.ipynb"
+    assert comp["requested"] == "root:steps/double.ipynb"
+    assert [(p["name"], p["type"]) for p in comp["inputs"]] == [("raw", "DataFrame")]
+    assert [(p["name"], p["type"]) for p in comp["outputs"]] == [("out", "DataFrame")]
+    factor = next(p for p in comp["parameters"] if p["name"] == "factor")
+    assert (factor["min"], factor["max"], factor["default"]) == (1, 10, 2)
+    assert set(body["problems"]) == {"file:missing.ipynb", "file:../../../x.ipynb"}
+    assert "outside" in body["problems"]["file:../../../x.ipynb"]
+    status, body = await _call(jp_fetch, "components", "resolve", body={"refs": "nope"})
+    assert status == 400
+    status, body = await _call(
+        jp_fetch, "components", "resolve", body={"refs": ["root:../../etc/passwd"]}
+    )
+    assert status == 400 and "outside" in body["message"]
