@@ -270,7 +270,9 @@ class AutoMLDriver:
         self._adopt_children()
         if self.executor is None:
             target = self.ws._store.assets.get_compute_target(self.target)
-            self.executor = executor_for(target.type, int(s["max_concurrent_iterations"]))
+            self.executor = executor_for(
+                self.ws, target.name, target.type, int(s["max_concurrent_iterations"])
+            )
         try:
             if self._search():
                 return

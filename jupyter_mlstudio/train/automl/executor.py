@@ -6,8 +6,8 @@ one, forks a worker process per trial from the driver (which holds the featurize
 in memory, so a worker copies nothing), caps each worker to one math thread (OpenMP
 threads spinning against each other on a busy machine cost more than they gain), and
 kills a worker that runs past its time limit. A compute target that runs trials
-elsewhere (a Dask cluster) implements the same three methods; :func:`executor_for` picks
-one for a target.
+elsewhere implements the same methods: :class:`DaskExecutor` sends trials to a Dask
+target's workers; :func:`executor_for` picks one for a target.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-__all__ = ["Finished", "ForkExecutor", "TrialExecutor", "executor_for"]
+__all__ = ["DaskExecutor", "Finished", "ForkExecutor", "TrialExecutor", "executor_for"]
 
 
 @dataclass
@@ -154,10 +154,101 @@ class ForkExecutor:
             self._kill(key)
 
 
-def executor_for(target_type: str, max_workers: int) -> TrialExecutor:
-    """The executor for a compute target of ``target_type``.
+def _identity(obj: Any) -> Any:
+    return obj
 
-    Trials run in the driver's own worker processes on this machine for every target
-    today; a target type that runs them elsewhere registers its executor here.
+
+def _call(obj: Any, method: str, args: tuple[Any, ...]) -> Any:
+    """Runs on a Dask worker: ``obj.method(*args)`` under one math thread."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return getattr(obj, method)(*args)
+
+
+def _apply(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return fn(*args)
+
+
+class DaskExecutor:
+    """Trials as tasks on a Dask cluster (an ``AmlCompute`` or attached ``Dask`` target).
+
+    The problem (data and featurized folds) is sent to the cluster once and shared by every
+    trial. A task over its time limit is let go (Dask cannot stop a running task; its
+    result is ignored).
     """
+
+    def __init__(self, workspace: Any, target: str) -> None:
+        from jupyter_mlstudio.execution.dask_compute import connect, ensure_cluster
+
+        address, _ = ensure_cluster(workspace._store, target, workspace.metadata_url)
+        assert address is not None
+        self.client = connect(address)
+        self._futures: dict[int, tuple[Any, float, float | None]] = {}
+        self._shared: dict[int, Any] = {}  # id(object) -> its future on the cluster
+
+    def _share(self, obj: Any) -> Any:
+        if id(obj) not in self._shared:
+            # A task that holds the object (scatter would need a worker already; an
+            # adaptive cluster may have none until the first task asks for one).
+            self._shared[id(obj)] = self.client.submit(_identity, obj, pure=False)
+        return self._shared[id(obj)]
+
+    def submit(
+        self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
+    ) -> None:
+        owner = getattr(fn, "__self__", None)
+        if owner is not None:  # a bound method: send its object once
+            future = self.client.submit(_call, self._share(owner), fn.__name__, args, pure=False)
+        else:
+            problem = args[0] if args else None
+            if problem is not None and hasattr(problem, "evaluate"):
+                args = (self._share(problem), *args[1:])
+            future = self.client.submit(_apply, fn, args, pure=False)
+        self._futures[key] = (future, time.monotonic(), timeout)
+
+    def running(self) -> int:
+        return len(self._futures)
+
+    def poll(self) -> list[Finished]:
+        done = []
+        now = time.monotonic()
+        for key, (future, started, timeout) in list(self._futures.items()):
+            seconds = now - started
+            if future.done():
+                del self._futures[key]
+                if future.status == "finished":
+                    done.append(Finished(key, future.result(), None, seconds))
+                else:
+                    exc = future.exception()
+                    text = "".join(traceback.format_exception(exc)) if exc else "cancelled"
+                    done.append(Finished(key, None, text, seconds))
+            elif timeout is not None and seconds > timeout:
+                del self._futures[key]
+                future.cancel()
+                done.append(Finished(key, None, "timeout", seconds))
+        return done
+
+    def cancel(self, key: int) -> None:
+        entry = self._futures.get(key)
+        if entry is not None:
+            self._futures[key] = (entry[0], entry[1], 0.0)  # the next poll lets it go
+
+    def shutdown(self) -> None:
+        for future, _, _ in self._futures.values():
+            future.cancel()
+        self._futures.clear()
+        self.client.close()
+
+
+def executor_for(workspace: Any, target: str, target_type: str, max_workers: int) -> TrialExecutor:
+    """The executor for compute target ``target``: a Dask cluster's workers for Dask
+    targets, else forked worker processes on this machine."""
+    from jupyter_mlstudio.execution.dask_compute import ATTACHED_TYPE, CLUSTER_TYPE
+
+    if target_type in (CLUSTER_TYPE, ATTACHED_TYPE):
+        return DaskExecutor(workspace, target)
     return ForkExecutor(max_workers)

@@ -251,3 +251,32 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def test_trials_run_on_a_dask_compute_target(local_ws, iris):
+    from jupyter_mlstudio.core.compute import AmlCompute, ComputeTarget
+
+    cluster = ComputeTarget.create(
+        local_ws, "automl-cluster", AmlCompute.provisioning_configuration(max_nodes=1)
+    )
+    try:
+        cfg = AutoMLConfig(
+            task="classification",
+            training_data=iris,
+            label_column_name="species",
+            n_cross_validations=3,
+            iterations=3,
+            allowed_models=["LogisticRegression", "KNN"],
+            enable_stack_ensemble=False,
+            compute_target=cluster,
+        )
+        run = Experiment(local_ws, "automl-dask").submit(cfg)
+        run.wait_for_completion()
+        children = list(run.get_children())
+        assert len(children) == 3
+        assert {c.get_status() for c in children} == {RunStatus.COMPLETED}
+        assert run.get_details()["target"] == "automl-cluster"
+        _, fitted = run.get_output()
+        assert (fitted.predict(iris.drop(columns="species")) == iris["species"]).mean() > 0.9
+    finally:
+        cluster.delete()
