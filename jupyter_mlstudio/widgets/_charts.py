@@ -59,7 +59,9 @@ class LiveFigure:
 
     def __init__(self, figure: Any) -> None:
         self.figure = figure
-        self.widget = w.Output()
+        width = figure.layout.width
+        # As wide as the figure, so that charts sit side by side in a chart_row.
+        self.widget = w.Output(layout=w.Layout(width=f"{int(width) + 16}px" if width else None))
         self.widget.add_class("mls-chart")
 
     def show(self) -> None:

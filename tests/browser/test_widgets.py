@@ -75,6 +75,22 @@ POINTS_JS = """() => {
 }"""
 
 
+def _goto_notebook(page: Any, lab: Any, name: str) -> None:
+    """Open a notebook in a JupyterLab workspace of its own (so no notebook of another test
+    is restored beside it) and run all its cells once its kernel is idle."""
+    stem = name.removesuffix(".ipynb").replace("_", "-")
+    page.goto(f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        f"() => window.jupyterapp.shell.currentWidget?.context?.path === {name!r}"
+        " && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel"
+        "?.status === 'idle'",
+        timeout=90_000,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
 def _wait(page: Any, expression: str, name: str, timeout: int = 90_000) -> None:
     """Wait for a condition; on a timeout keep a screenshot of what the page showed."""
     try:
@@ -94,22 +110,20 @@ def test_run_details_chart_grows_and_status_turns_completed(page, lab):
     (src / "train.py").write_text(TRAIN)
     (lab.root / "widgets.ipynb").write_text(json.dumps(_notebook(CELLS)))
 
-    page.goto(f"{lab.url}/lab/tree/widgets.ipynb?token={lab.token}")
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
-        "?.status === 'idle'",
-        timeout=90_000,
-    )
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _goto_notebook(page, lab, "widgets.ipynb")
 
     # The widget renders (ipywidgets manager, plotly's FigureWidget), the job is running.
     page.wait_for_selector(".mls-run-details .mls-run-header", timeout=90_000)
     page.wait_for_selector(".mls-charts .js-plotly-plot", timeout=90_000)
     # The second cell ran while the widget kept updating: the kernel was not blocked.
     page.wait_for_selector("text=kernel free: 42", timeout=30_000)
-    _wait(page, f"({POINTS_JS})() === 5", "widgets_run_details_five_points")
+    try:
+        _wait(page, f"({POINTS_JS})() === 5", "widgets_run_details_five_points")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; browser errors: {errors}") from None
     assert page.locator(".mls-run-header .mls-status").inner_text() == "Running"
     shot(page, "widgets_run_details_running")
     (src / "go").write_text("")
@@ -135,15 +149,7 @@ print("step", sys.argv[1:])
 
 def _open_notebook(page: Any, lab: Any, name: str, cells: list[str]) -> None:
     (lab.root / name).write_text(json.dumps(_notebook(cells)))
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
-        "?.status === 'idle'",
-        timeout=90_000,
-    )
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    _goto_notebook(page, lab, name)
 
 
 # The colour of one canvas pixel, as "r,g,b".
@@ -235,7 +241,11 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
             f"RunDetails(Run.get(ws, {hd.id!r})).show()",
         ],
     )
-    page.wait_for_selector(".mls-pipeline canvas", timeout=90_000)
+    try:
+        page.wait_for_selector(".mls-pipeline canvas", timeout=90_000)
+    except Exception:
+        shot(page, "widgets_pipeline_timeout")
+        raise
     # Both steps drawn green (Completed) where the layout puts them: Train right of Prepare.
     green = "67,160,71"
     for col in (0, 1):
