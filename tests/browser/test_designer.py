@@ -148,3 +148,51 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
     set_theme(page, "JupyterLab Dark")
     page.locator(".mls-DesignerCanvas").wait_for()
     shot(page, "designer-run-dark")
+
+
+def test_a_notebook_dragged_from_the_file_browser_becomes_a_component(page, lab):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        'raw = ""  # input: DataFrame\nout = ""  # output: DataFrame\nfactor = 2  # range: 1..10\n'
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nbformat.write(nb, lab.root / "double_it.ipynb")
+    path = page.evaluate(
+        """async () => {
+            const w = await window.jupyterapp.commands.execute(
+                'mlstudio:new-designer-pipeline', {cwd: ''});
+            return w.context.path;
+        }"""
+    )
+    page.locator(".mls-DesignerPalette-item").first.wait_for()
+    page.evaluate("window.jupyterapp.commands.execute('filebrowser:refresh')")
+    item = page.locator('.jp-DirListing-item[title*="double_it.ipynb"]')
+    item.wait_for()
+    a = item.bounding_box()
+    b = page.locator(".mls-DesignerCanvas .react-flow__pane").bounding_box()
+    assert a and b
+    page.mouse.move(a["x"] + 40, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + 200, b["y"] + 150, steps=15)
+    page.mouse.move(b["x"] + 210, b["y"] + 160, steps=3)
+    page.mouse.up()
+    node = _node(page, "n1")
+    node.wait_for()
+    node.locator('.react-flow__handle.target[data-port="raw"]').wait_for()
+    node.locator('.react-flow__handle.source[data-port="out"]').wait_for()
+    assert "double_it" in node.locator(".mls-DesignerNode-name").inner_text()
+    # Validated like a built-in: its required input is not connected.
+    page.wait_for_selector('.mls-DesignerNode[data-node-id="n1"][data-errors="1"]')
+    node.click()
+    factor = page.locator('.mls-DesignerProperties input[name="factor"]')
+    assert factor.get_attribute("min") == "1" and factor.get_attribute("max") == "10"
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')"
+    )
+    doc = json.loads((lab.root / path).read_text())
+    assert doc["nodes"][0]["component"]["ref"] == "file:double_it.ipynb"
+    shot(page, "designer-user-notebook-light")

@@ -2,7 +2,7 @@
  * The designer's REST routes (`/mlstudio/api/v1/designer/...`).
  */
 import { requestAPI } from '../api';
-import { Palette, PipelineDoc, Problem, RunNodes } from './types';
+import { ComponentInfo, Palette, PipelineDoc, Problem, RunNodes } from './types';
 
 export function fetchPalette(): Promise<Palette> {
   return requestAPI<Palette>('designer/components');
@@ -32,4 +32,17 @@ export function submitDocument(
 
 export function fetchRunNodes(runId: string): Promise<RunNodes> {
   return requestAPI<RunNodes>(`designer/runs/${encodeURIComponent(runId)}/nodes`);
+}
+
+/** Interfaces of user notebooks and scripts: `file:` refs (relative to the document) or
+ * `root:` paths (relative to the server folder, as the file browser gives them). */
+export function resolveComponents(
+  refs: string[],
+  path: string
+): Promise<{ components: (ComponentInfo & { requested: string })[]; problems: Record<string, string> }> {
+  return requestAPI(
+    'designer/components/resolve',
+    {},
+    { method: 'POST', body: JSON.stringify({ refs, path }) }
+  );
 }

@@ -18,7 +18,13 @@ import {
 } from '@xyflow/react';
 import * as React from 'react';
 import { ResponseError } from '../api';
-import { fetchPalette, fetchRunNodes, submitDocument, validateDocument } from './api';
+import {
+  fetchPalette,
+  fetchRunNodes,
+  resolveComponents,
+  submitDocument,
+  validateDocument
+} from './api';
 import { Clip, autoLayout, copyNodes, freshId, pasteNodes, NODE_WIDTH } from './layout';
 import { ComponentNode, ComponentNodeData, nodeTypes } from './nodes';
 import { DRAG_TYPE, Palette } from './palette';
@@ -50,6 +56,15 @@ export interface DesignerHost {
 }
 
 const POLL_MS = 1000;
+const CONTENTS_MIME = 'application/x-jupyter-icontents';
+const COMPONENT_FILE = /\.(ipynb|py)$/i;
+
+/** What a Lumino drag event (the file browser's) carries; typed here to avoid a dependency. */
+interface LuminoDragEvent extends MouseEvent {
+  mimeData: { hasData(mime: string): boolean; getData(mime: string): unknown };
+  proposedAction: string;
+  dropAction: string;
+}
 const MINIMAP_COLORS: Record<string, string> = {
   Completed: 'var(--jp-success-color1)',
   Running: 'var(--jp-brand-color1)',
@@ -122,15 +137,45 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
       .catch(e => setPaletteError(message(e)));
   }, []);
 
+  // User notebooks and scripts (file: refs), resolved by the server as nodes need them.
+  const [userComponents, setUserComponents] = React.useState<Map<string, ComponentInfo>>(
+    () => new Map()
+  );
+  const requested = React.useRef(new Set<string>());
   const byRef = React.useMemo(() => {
-    const map = new Map<string, ComponentInfo>();
+    const map = new Map<string, ComponentInfo>(userComponents);
     for (const c of palette ?? []) {
       if (!map.has(c.ref)) {
         map.set(c.ref, c);
       }
     }
     return map;
-  }, [palette]);
+  }, [palette, userComponents]);
+  const learn = React.useCallback((found: ComponentInfo[]) => {
+    if (found.length) {
+      setUserComponents(prev => {
+        const next = new Map(prev);
+        found.forEach(c => next.set(c.ref, c));
+        return next;
+      });
+    }
+  }, []);
+  React.useEffect(() => {
+    const missing = [
+      ...new Set(
+        doc.nodes
+          .map(n => n.component.ref)
+          .filter(r => r.startsWith('file:') && !requested.current.has(r))
+      )
+    ];
+    if (!missing.length) {
+      return;
+    }
+    missing.forEach(r => requested.current.add(r));
+    resolveComponents(missing, host.path())
+      .then(answer => learn(answer.components))
+      .catch(e => setNotice(message(e)));
+  }, [doc]);
 
   // The graph React Flow shows, rebuilt from the document, its problems and the run.
   React.useEffect(() => {
@@ -485,6 +530,72 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
     addNode(Number(raw), { x: at.x - NODE_WIDTH / 2, y: at.y - 20 });
   };
+
+  // Notebooks and scripts dragged from JupyterLab's file browser become nodes.
+  const dropFiles = React.useRef<(paths: string[], x: number, y: number) => void>(() => {});
+  dropFiles.current = (paths, x, y) => {
+    const wanted = paths.filter(p => COMPONENT_FILE.test(p));
+    if (!wanted.length) {
+      return;
+    }
+    resolveComponents(
+      wanted.map(p => `root:${p.replace(/^[^/:]+:/, '')}`),
+      host.path()
+    )
+      .then(answer => {
+        learn(answer.components);
+        const problems = Object.entries(answer.problems);
+        if (problems.length) {
+          setNotice(problems.map(([ref, why]) => `${ref}: ${why}`).join('\n'));
+        }
+        const at = flow.screenToFlowPosition({ x, y });
+        let current = docRef.current;
+        const taken = new Set(current.nodes.map(n => n.id));
+        const added: DocNode[] = answer.components.map((comp, i) => {
+          comp.requested.startsWith('root:') && requested.current.add(comp.ref);
+          return {
+            id: freshId(taken, 'n', current.nodes.length + i),
+            component: { ref: comp.ref, version: comp.version },
+            parameters: {},
+            position: { x: Math.round(at.x - NODE_WIDTH / 2 + 30 * i), y: Math.round(at.y + 30 * i) }
+          };
+        });
+        if (added.length) {
+          selectNext.current = new Set(added.map(n => n.id));
+          current = { ...current, nodes: [...current.nodes, ...added] };
+          commit(current);
+        }
+      })
+      .catch(e => setNotice(message(e)));
+  };
+  React.useEffect(() => {
+    const el = wrapper.current;
+    if (!el) {
+      return;
+    }
+    const accept = (ev: Event) => {
+      const e = ev as LuminoDragEvent;
+      if (!e.mimeData?.hasData(CONTENTS_MIME)) {
+        return;
+      }
+      e.preventDefault();
+      e.stopPropagation();
+      if (ev.type !== 'lm-dragenter') {
+        e.dropAction = e.proposedAction; // the file browser offers 'move' only
+      }
+      if (ev.type === 'lm-drop') {
+        const paths = e.mimeData.getData(CONTENTS_MIME);
+        dropFiles.current(
+          Array.isArray(paths) ? paths.map(String) : [String(paths)],
+          e.clientX,
+          e.clientY
+        );
+      }
+    };
+    const types = ['lm-dragenter', 'lm-dragover', 'lm-drop'];
+    types.forEach(t => el.addEventListener(t, accept));
+    return () => types.forEach(t => el.removeEventListener(t, accept));
+  }, []);
 
   const selected = nodes.filter(n => n.selected);
   const single: ComponentNodeData | null = selected.length === 1 ? selected[0].data : null;
