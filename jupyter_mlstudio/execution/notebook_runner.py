@@ -116,6 +116,9 @@ class KernelPool:
 
 
 def _preload() -> None:
+    from jupyter_mlstudio.execution._imports import skip_slow_format_checkers
+
+    skip_slow_format_checkers()
     import nbclient  # noqa: F401
     import nbformat  # noqa: F401
     import papermill.iorw

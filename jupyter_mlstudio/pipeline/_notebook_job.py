@@ -18,6 +18,9 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from jupyter_mlstudio.execution._imports import skip_slow_format_checkers
+
+    skip_slow_format_checkers()
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
