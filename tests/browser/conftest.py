@@ -85,6 +85,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     home = tmp_path_factory.mktemp("lab_home")
     env_patch = pytest.MonkeyPatch()
     env_patch.setenv("MLSTUDIO_HOME", str(home))
+    # Module-scoped: set up before tests/conftest.py's per-test settings, so repeated here.
+    env_patch.setenv("MLSTUDIO_KERNEL_SPOOL", "0")
     ws = Workspace.create(name="browser_ws", path=root, show_output=False)
     data = root / "data"
     data.mkdir()
