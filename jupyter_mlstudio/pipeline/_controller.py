@@ -129,6 +129,15 @@ class Controller:
         self.stopping: set[str] = set()  # step run id -> its kernel manager, while running
         self.threads: list[threading.Thread] = []
         self.pool: Any = None
+        self._materializing = threading.Lock()
+
+    def _snapshot(self, node: dict[str, Any]) -> Path:
+        """The step's source files, fetched once into the run's cache. One thread at a time:
+        steps running at once share a snapshot, and a half-fetched one must not be copied."""
+        from jupyter_mlstudio.pipeline.core._snapshots import materialize_snapshot
+
+        with self._materializing:
+            return materialize_snapshot(self.ws, node["snapshot"], self.cache)
 
     def reuse_everything(self) -> bool:
         """When every step can reuse an earlier run, record the reuses and finish the
@@ -344,10 +353,9 @@ class Controller:
         from jupyter_mlstudio.core._job_submission import submit_script
         from jupyter_mlstudio.core.environment import Environment
         from jupyter_mlstudio.core.script_run_config import ScriptRunConfig
-        from jupyter_mlstudio.pipeline.core._snapshots import materialize_snapshot
 
         node = self.nodes[sid]
-        source = materialize_snapshot(self.ws, node["snapshot"], self.cache)
+        source = self._snapshot(node)
         env = (
             Environment._from_definition(node["environment"])
             if node.get("environment")
@@ -410,7 +418,6 @@ class Controller:
     def _inline_step(self, sid: str, run_id: str) -> None:
         """Run a notebook step on a warm kernel; record its logs, files and status."""
         from jupyter_mlstudio.execution.notebook_runner import run_notebook
-        from jupyter_mlstudio.pipeline.core._snapshots import materialize_snapshot
 
         node = self.nodes[sid]
         artifacts = self.ws._artifacts
@@ -422,7 +429,7 @@ class Controller:
         status, error = RunStatus.FAILED, None
         try:
             shutil.copytree(
-                materialize_snapshot(self.ws, node["snapshot"], self.cache),
+                self._snapshot(node),
                 workdir,
                 dirs_exist_ok=True,
             )
