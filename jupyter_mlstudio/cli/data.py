@@ -40,6 +40,15 @@ READERS = {
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio data create|list|show`` to the command line.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     data = groups.add_parser("data", help="register and find data assets (datasets)")
     cmds = data.add_subparsers(dest="command", required=True)
     create = cmds.add_parser("create", parents=[common], help="register a data asset from YAML")

@@ -72,6 +72,15 @@ LIST_COLUMNS = ["name", "state", "scoring_uri", "auth_enabled", "traffic"]
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio online-endpoint create|invoke|get-logs|delete|list|show``.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     endpoint = groups.add_parser("online-endpoint", help="serve models over HTTP with a key")
     cmds = endpoint.add_subparsers(dest="command", required=True)
     create = cmds.add_parser("create", parents=[common], help="create and start an endpoint")

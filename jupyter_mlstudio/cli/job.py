@@ -21,6 +21,15 @@ FAILED = ("Failed", "Canceled")
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio job create|show|list|cancel|stream|download`` to the command line.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     job = groups.add_parser("job", help="submit and follow jobs (runs)")
     cmds = job.add_subparsers(dest="command", required=True)
 

@@ -35,6 +35,15 @@ _RUN_PATH = re.compile(
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio model create|list|show|download`` to the command line.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     model = groups.add_parser("model", help="register, find and download models")
     cmds = model.add_subparsers(dest="command", required=True)
     create = cmds.add_parser(

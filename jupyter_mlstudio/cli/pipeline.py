@@ -13,6 +13,15 @@ __all__ = ["add_commands"]
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio pipeline run FILE.mlpipeline`` to the command line.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     pipeline = groups.add_parser("pipeline", help="run designer pipelines (.mlpipeline)")
     cmds = pipeline.add_subparsers(dest="command", required=True)
     run = cmds.add_parser("run", parents=[common], help="validate, compile and run a pipeline")

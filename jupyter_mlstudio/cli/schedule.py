@@ -14,6 +14,15 @@ LIST_COLUMNS = ["name", "id", "status", "pipeline_id", "recurrence", "next_run"]
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio schedule list|enable|disable`` to the command line.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options every subcommand takes (``-o``, ``-w``, ``--path``).
+    """
     schedule = groups.add_parser("schedule", help="schedules of published pipelines")
     cmds = schedule.add_subparsers(dest="command", required=True)
     listing = cmds.add_parser("list", parents=[common], help="the workspace's schedules")

@@ -13,6 +13,19 @@ __all__ = ["add_commands"]
 
 
 def add_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``mlstudio workspace create|show`` to the command line.
+
+    ``create`` takes only ``-o`` (there is no workspace yet to find); ``show`` prints JSON
+    unless ``-o table`` is asked for, as ``az ml workspace show`` does.
+
+    Parameters
+    ----------
+    groups
+        The subparsers action of the ``mlstudio`` parser (from ``add_subparsers``).
+    common
+        The parent parser with the options other groups' subcommands take (unused here: this
+        group builds its own).
+    """
     workspace = groups.add_parser("workspace", help="create or show a workspace")
     cmds = workspace.add_subparsers(dest="command", required=True)
     create = cmds.add_parser("create", parents=[_output_only()], help="create a workspace")
