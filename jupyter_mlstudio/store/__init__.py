@@ -76,6 +76,7 @@ class Store:
     studio: StudioStore
 
     def close(self) -> None:
+        """Release the database's connections (the engine is disposed; files stay as they are)."""
         self.db.dispose()
 
 

@@ -58,6 +58,23 @@ class ArtifactStore:
         self.is_local = isinstance(self.fs, fsspec.implementations.local.LocalFileSystem)
 
     def full_path(self, path: str) -> str:
+        """The backend path of ``path`` under the root.
+
+        Parameters
+        ----------
+        path : str
+            A relative artifact path such as ``"outputs/model.pkl"``.
+
+        Returns
+        -------
+        str
+            The path as the fsspec filesystem names it (no protocol prefix).
+
+        Raises
+        ------
+        ValidationError
+            If ``path`` is absolute, empty or climbs out with ``..``.
+        """
         return posixpath.join(self.root, _check_relative(path))
 
     def local_path(self, path: str) -> Path | None:
@@ -65,6 +82,24 @@ class ArtifactStore:
         return Path(self.full_path(path)) if self.is_local else None
 
     def put_file(self, local: str | os.PathLike[str], path: str) -> None:
+        """Upload a file from this machine to ``path``, replacing any file already there.
+
+        On a local root the file is copied under a temporary name beside ``path`` and then
+        renamed over it, so readers see either the old file or the whole new one. On an object
+        store a single put is made, which the store shows only once it is complete.
+
+        Parameters
+        ----------
+        local : str or os.PathLike
+            The file to upload.
+        path : str
+            The relative artifact path to write.
+
+        Raises
+        ------
+        ValidationError
+            If ``path`` is not a relative path inside the root.
+        """
         dest = self.full_path(path)
         if self.is_local:
             Path(dest).parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +115,18 @@ class ArtifactStore:
             self.fs.put_file(os.fspath(local), dest)
 
     def put_bytes(self, data: bytes, path: str) -> None:
+        """Write ``data`` to ``path``, replacing any file already there.
+
+        Atomic in the same way as :meth:`put_file`: a temporary file renamed into place on a
+        local root, one whole put (``pipe_file``) on an object store.
+
+        Parameters
+        ----------
+        data : bytes
+            The file's content.
+        path : str
+            The relative artifact path to write.
+        """
         dest = self.full_path(path)
         if self.is_local:
             Path(dest).parent.mkdir(parents=True, exist_ok=True)
@@ -105,12 +152,52 @@ class ArtifactStore:
         return written
 
     def open(self, path: str, mode: str = "rb") -> IO[bytes]:
+        """Open the file at ``path`` through the backend's filesystem.
+
+        Parameters
+        ----------
+        path : str
+            The relative artifact path.
+        mode : str
+            A binary file mode, ``"rb"`` by default. Writes through this handle are not atomic;
+            use :meth:`put_bytes` or :meth:`put_file` for that.
+
+        Returns
+        -------
+        IO[bytes]
+            A file object; close it (or use it in a ``with`` block).
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If the mode reads and there is no file at ``path``.
+        """
         full = self.full_path(path)
         if "r" in mode and not self.fs.isfile(full):
             raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path)
         return self.fs.open(full, mode)
 
     def read_bytes(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        """Read the file at ``path``, or the byte range ``[start, end)`` of it.
+
+        Parameters
+        ----------
+        path : str
+            The relative artifact path.
+        start : int
+            First byte to read (0 by default).
+        end : int, optional
+            Byte to stop before; the end of the file when left out.
+
+        Returns
+        -------
+        bytes
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If there is no file at ``path``.
+        """
         full = self.full_path(path)
         try:
             return self.fs.cat_file(full, start=start, end=end)
@@ -118,15 +205,34 @@ class ArtifactStore:
             raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path) from exc
 
     def size(self, path: str) -> int:
+        """The size in bytes of the file at ``path``, or 0 when there is none."""
         try:
             return int(self.fs.size(self.full_path(path)))
         except FileNotFoundError:
             return 0
 
     def exists(self, path: str) -> bool:
+        """Whether a file or folder exists at ``path``."""
         return bool(self.fs.exists(self.full_path(path)))
 
     def get_file(self, path: str, local: str | os.PathLike[str]) -> None:
+        """Download the file at ``path`` to ``local`` on this machine.
+
+        The parent folders of ``local`` are created; the file is written under a temporary name
+        and renamed into place, so ``local`` is never left half written.
+
+        Parameters
+        ----------
+        path : str
+            The relative artifact path.
+        local : str or os.PathLike
+            Where to write the file.
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If there is no file at ``path``.
+        """
         full = self.full_path(path)
         if not self.fs.isfile(full):
             raise ArtifactNotFoundError(f"There is no file {path!r}.", path=path)
@@ -152,6 +258,7 @@ class ArtifactStore:
         return sorted(out)
 
     def iter_files(self, prefix: str) -> Iterator[str]:
+        """Yield the files under ``prefix`` one by one (the paths :meth:`list` gives)."""
         yield from self.list(prefix)
 
     def copy_tree(self, src_prefix: str, dest_prefix: str) -> list[str]:
