@@ -28,6 +28,14 @@ class AssetStore:
 
     # ---- workspace -----------------------------------------------------------------------
     def workspace_info(self) -> dict[str, Any] | None:
+        """The workspace's record (``workspace`` table, row 1), or None before it is initialised.
+
+        Returns
+        -------
+        dict or None
+            ``name`` and ``created_at`` (epoch seconds) merged with the properties stored by
+            :meth:`init_workspace`.
+        """
         with self._db.read() as conn:
             row = conn.execute(select(t.workspace).where(t.workspace.c.id == 1)).first()
         if row is None:
@@ -78,6 +86,24 @@ class AssetStore:
         return self.get_environment(name, self._db.write(_register, retry_conflicts=True))
 
     def get_environment(self, name: str, version: int | None = None) -> EnvironmentRecord:
+        """One registered environment: the given version, or the latest when ``version`` is None.
+
+        Parameters
+        ----------
+        name : str
+            The environment's name.
+        version : int, optional
+            The version to fetch; the highest version when left out.
+
+        Returns
+        -------
+        EnvironmentRecord
+
+        Raises
+        ------
+        EnvironmentNotFoundError
+            If no such environment (or version) is registered.
+        """
         e = t.environments.c
         query = select(t.environments).where(e.name == name).order_by(e.version.desc()).limit(1)
         if version is not None:
@@ -116,6 +142,30 @@ class AssetStore:
         max_concurrency: int,
         provisioning_state: str = "Succeeded",
     ) -> ComputeTargetRecord:
+        """Create the compute target ``name``, or replace the settings of an existing one.
+
+        The read and the insert or update happen in one write transaction; if another process
+        creates the same name first, the write is retried and becomes an update.
+
+        Parameters
+        ----------
+        name : str
+            The target's name (the table's primary key).
+        type_ : str
+            The kind of target, as the execution layer names it.
+        config : Mapping
+            The target's settings, stored as JSON.
+        max_concurrency : int
+            How many runs the target may run at once.
+        provisioning_state : str
+            The state shown to users (``"Succeeded"`` by default).
+
+        Returns
+        -------
+        ComputeTargetRecord
+            The target as stored.
+        """
+
         def _upsert(conn: Connection) -> None:
             c = t.compute_targets.c
             values = {
@@ -135,6 +185,13 @@ class AssetStore:
         return self.get_compute_target(name)
 
     def get_compute_target(self, name: str) -> ComputeTargetRecord:
+        """The compute target named ``name``.
+
+        Raises
+        ------
+        ComputeTargetException
+            If there is no compute target of that name.
+        """
         with self._db.read() as conn:
             row = conn.execute(
                 select(t.compute_targets).where(t.compute_targets.c.name == name)
@@ -148,11 +205,19 @@ class AssetStore:
         return _compute(row)
 
     def list_compute_targets(self) -> list[ComputeTargetRecord]:
+        """Every compute target of the workspace, sorted by name."""
         with self._db.read() as conn:
             rows = conn.execute(select(t.compute_targets).order_by(t.compute_targets.c.name))
             return [_compute(row) for row in rows]
 
     def delete_compute_target(self, name: str) -> None:
+        """Remove the compute target ``name``; removing a name that does not exist does nothing.
+
+        Raises
+        ------
+        ConflictError
+            If ``name`` is ``"local"``, which every workspace keeps.
+        """
         if name == "local":
             raise ConflictError("The 'local' compute target cannot be deleted.", name=name)
 
@@ -172,6 +237,37 @@ class AssetStore:
         make_default: bool = False,
         overwrite: bool = False,
     ) -> DatastoreRecord:
+        """Register a datastore, or update the options of the one with this name.
+
+        The first datastore registered becomes the default. The checks and writes run in one
+        write transaction, retried if another process inserts the same name first.
+
+        Parameters
+        ----------
+        name : str
+            The datastore's name (the table's primary key).
+        type_ : str
+            The datastore type with Azure ML's names (such as ``"AzureBlob"``).
+        root : str
+            The root path or URL the datastore points at.
+        options : Mapping
+            Backend options, stored as JSON.
+        make_default : bool
+            Make this the workspace's default datastore (and no other).
+        overwrite : bool
+            Allow repointing an existing name at another root or type.
+
+        Returns
+        -------
+        DatastoreRecord
+            The datastore as stored.
+
+        Raises
+        ------
+        ConflictError
+            If ``name`` exists with another root or type and ``overwrite`` is False.
+        """
+
         def _register(conn: Connection) -> None:
             d = t.datastores.c
             existing = conn.execute(select(t.datastores).where(d.name == name)).first()
@@ -218,6 +314,15 @@ class AssetStore:
         return _datastore(row)
 
     def delete_datastore(self, name: str) -> None:
+        """Remove the datastore record ``name`` (the files it points at are not touched).
+
+        Raises
+        ------
+        DatastoreNotFoundError
+            If there is no datastore of that name.
+        ConflictError
+            If it is the default datastore.
+        """
         record = self.get_datastore(name)
         if record.is_default:
             raise ConflictError(
@@ -232,6 +337,7 @@ class AssetStore:
         self._db.write(_delete)
 
     def list_datastores(self) -> list[DatastoreRecord]:
+        """Every registered datastore, sorted by name."""
         with self._db.read() as conn:
             return [
                 _datastore(row)

@@ -99,6 +99,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
+        """The SQLAlchemy dialect's name, such as ``"sqlite"`` or ``"postgresql"``."""
         return self.engine.dialect.name
 
     @contextmanager
@@ -159,4 +160,5 @@ class Database:
         )
 
     def dispose(self) -> None:
+        """Close the engine's pooled connections; a later read or write opens new ones."""
         self.engine.dispose()
