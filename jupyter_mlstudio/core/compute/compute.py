@@ -22,6 +22,22 @@ class ProvisioningConfiguration:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def max_concurrency(self) -> int:
+        """How many jobs may run at once on a target made from this configuration.
+
+        A ``Dask`` (attached) configuration has no limit of its own: the scheduler's
+        workers set the pace. Otherwise ``max_nodes`` from the settings, or the number of
+        CPU cores of this machine when it is not set.
+
+        Returns
+        -------
+        int
+            The number of job slots.
+
+        Raises
+        ------
+        ValidationError
+            ``max_nodes`` is not a whole number, or is below 1.
+        """
         if self.compute_type == "Dask":
             return _ATTACHED_CONCURRENCY  # the scheduler's workers set the pace
         nodes = self.settings.get("max_nodes")
@@ -51,6 +67,18 @@ class ComputeTarget:
     _type: ClassVar[str] = "Unknown"
 
     def __new__(cls, workspace: Workspace | None = None, name: str | None = None) -> Any:
+        """Return the target named ``name`` as its own subclass.
+
+        Like ``azureml.core.ComputeTarget(workspace, name)``, calling the base class with a
+        workspace and a name gives the typed object (:class:`AmlCompute`,
+        :class:`LocalCompute`, :class:`DaskCompute`, ...), looked up in the workspace's
+        store.
+
+        Raises
+        ------
+        ComputeTargetException
+            The workspace has no compute target of that name.
+        """
         if cls is ComputeTarget and workspace is not None and name is not None:
             record = workspace._store.assets.get_compute_target(name)
             return super().__new__(_TYPES.get(record.type, ComputeTarget))
@@ -130,6 +158,20 @@ class ComputeTarget:
 
     @staticmethod
     def list(workspace: Workspace) -> dict[str, ComputeTarget]:
+        """List the compute targets of a workspace.
+
+        Parameters
+        ----------
+        workspace : Workspace
+            The workspace whose targets to list.
+
+        Returns
+        -------
+        dict of str to ComputeTarget
+            Each target by name, as its typed subclass. Note: ``azureml``'s
+            ``ComputeTarget.list`` returns a list; this returns a dict like
+            ``Workspace.compute_targets`` (iterate ``.values()`` for the targets).
+        """
         return {
             r.name: ComputeTarget._from_record(workspace, r)
             for r in workspace._store.assets.list_compute_targets()
@@ -200,6 +242,7 @@ class ComputeTarget:
         }
 
     def refresh_state(self) -> None:
+        """Reload the target's state and settings from the workspace's store."""
         self._load(self.workspace, self.workspace._store.assets.get_compute_target(self.name))
 
     def delete(self) -> None:
@@ -213,9 +256,18 @@ class ComputeTarget:
             dask_compute.stop_cluster(record)
 
     def detach(self) -> None:
+        """Detach the target: the same as :meth:`delete` (an attached scheduler keeps running)."""
         self.delete()
 
     def serialize(self) -> dict[str, Any]:
+        """Return the target as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``name``, ``type``, ``maxConcurrency``, ``provisioningState`` and
+            ``properties`` (the target's settings).
+        """
         return {
             "name": self.name,
             "type": self.type,
@@ -303,6 +355,25 @@ class AmlCompute(ComputeTarget):
         max_nodes: int | None = None,
         idle_seconds_before_scaledown: int | None = None,
     ) -> None:
+        """Change the node counts or idle time of the cluster.
+
+        Like ``azureml``'s ``AmlCompute.update``; arguments left ``None`` keep their value. A
+        running Dask cluster is stopped and started again with the new settings.
+
+        Parameters
+        ----------
+        min_nodes : int, optional
+            Nodes kept even when idle.
+        max_nodes : int, optional
+            Most nodes (jobs at once).
+        idle_seconds_before_scaledown : int, optional
+            How long a node stays idle before it goes.
+
+        Raises
+        ------
+        ValidationError
+            ``max_nodes`` below ``min_nodes``, or a count that is not a whole number.
+        """
         settings = dict(self.settings)
         for key, value in (
             ("min_nodes", min_nodes),
@@ -357,18 +428,32 @@ class ComputeInstance(ComputeTarget):
         description: str | None = None,
         **kwargs: Any,
     ) -> ProvisioningConfiguration:
+        """Settings of a compute instance: locally, one job at a time.
+
+        Accepts the arguments of ``azureml``'s ``ComputeInstance.provisioning_configuration``;
+        only ``vm_size``, ``tags`` and ``description`` are kept (no virtual machine is made),
+        and ``max_nodes`` is 1.
+
+        Returns
+        -------
+        ProvisioningConfiguration
+            Pass it to :meth:`ComputeTarget.create`.
+        """
         return ProvisioningConfiguration(
             "ComputeInstance",
             {"vm_size": vm_size, "max_nodes": 1, "tags": tags or {}, "description": description},
         )
 
     def start(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
+        """Start the instance: locally it always runs; prints its state when ``show_output``."""
         self.wait_for_completion(show_output)
 
     def stop(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
+        """Stop the instance: locally nothing stops; prints its state when ``show_output``."""
         self.wait_for_completion(show_output)
 
     def restart(self, wait_for_completion: bool = False, show_output: bool = False) -> None:
+        """Restart the instance: locally a no-op; prints its state when ``show_output``."""
         self.wait_for_completion(show_output)
 
 
@@ -378,6 +463,8 @@ class AksCompute(ComputeTarget):
     _type = "AKS"
 
     class ClusterPurpose:
+        """The purposes of an AKS cluster, as in ``azureml`` (kept; no effect locally)."""
+
         DEV_TEST = "DevTest"
         FAST_PROD = "FastProd"
 
@@ -389,6 +476,17 @@ class AksCompute(ComputeTarget):
         location: str | None = None,
         **kwargs: Any,
     ) -> ProvisioningConfiguration:
+        """Settings of an inference cluster.
+
+        Accepts the arguments of ``azureml``'s ``AksCompute.provisioning_configuration``;
+        no Kubernetes cluster is made: endpoints deployed to it run on this machine.
+        ``agent_count``, when given, is kept as ``max_nodes``.
+
+        Returns
+        -------
+        ProvisioningConfiguration
+            Pass it to :meth:`ComputeTarget.create`.
+        """
         return ProvisioningConfiguration(
             "AKS",
             {
