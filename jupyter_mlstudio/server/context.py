@@ -60,11 +60,29 @@ class StudioContext:
             return self._studio
 
     def create(self, name: str) -> Studio:
+        """Create a workspace called ``name`` in ``root`` unless one is there; its studio.
+
+        Parameters
+        ----------
+        name
+            The new workspace's name (letters, digits, ``-``, ``_`` and ``.``).
+
+        Returns
+        -------
+        Studio
+            The studio over the workspace in ``root`` (the existing one if there was one).
+
+        Raises
+        ------
+        ValidationError
+            If ``name`` is not a valid workspace name.
+        """
         with self._lock:
             if self._studio is None and load_workspace(self.root) is None:
                 create_workspace(self.root, name)
         return self.studio()
 
     def close(self) -> None:
+        """Stop firing schedules and shut the thread pool down, cancelling queued calls."""
         self.schedules.close()
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -24,6 +24,21 @@ _STATUSES: tuple[tuple[type[MlStudioError], int], ...] = (
 
 
 def http_status(error: MlStudioError) -> int:
+    """The HTTP status that answers ``error``.
+
+    404 for a missing thing, 400 for other user errors, 409 for a conflict, 503 when the store
+    is unavailable, 500 for a schema version mismatch and for any other error.
+
+    Parameters
+    ----------
+    error
+        An error of jupyter_mlstudio, raised while serving a request.
+
+    Returns
+    -------
+    int
+        The status code; the most specific class of ``error`` decides.
+    """
     for cls, status in _STATUSES:
         if isinstance(error, cls):
             return status

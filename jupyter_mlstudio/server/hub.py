@@ -25,10 +25,22 @@ log = logging.getLogger(__name__)
 
 
 class Client(Protocol):
+    """A connected client (the ``/events`` websocket handler) that the hub pushes events to."""
+
     def send_events(self, events: list[dict[str, Any]]) -> None: ...
 
 
 class EventHub:
+    """Polls the studio's change feed while clients are connected and pushes what is new.
+
+    Parameters
+    ----------
+    context
+        The server's studio context (the workspace and the thread pool for blocking calls).
+    seconds
+        Seconds between polls (default: ``MLSTUDIO_EVENTS_SECONDS``, else 1).
+    """
+
     def __init__(self, context: StudioContext, seconds: float | None = None) -> None:
         self._context = context
         self._seconds = seconds or float(os.environ.get("MLSTUDIO_EVENTS_SECONDS", "1.0"))
@@ -38,24 +50,48 @@ class EventHub:
 
     # ---- clients -------------------------------------------------------------------------
     def add(self, client: Client) -> None:
+        """Start pushing events to ``client``; the first client starts the polling timer."""
         self._clients[client] = {}
         if self._timer is None:
             self._timer = PeriodicCallback(self._tick, self._seconds * 1000)
             self._timer.start()
 
     def remove(self, client: Client) -> None:
+        """Stop pushing to ``client`` (and its log follows); the last one stops the timer."""
         self._clients.pop(client, None)
         if not self._clients and self._timer is not None:
             self._timer.stop()
             self._timer = None
 
     def follow_log(self, client: Client, run_id: str, name: str, offset: int | None) -> None:
+        """Push ``client`` new lines of the run's log ``name`` (replacing a follow of the same).
+
+        Nothing happens for a client that was not added.
+
+        Parameters
+        ----------
+        client
+            A client given to :meth:`add`.
+        run_id
+            The run whose log to follow.
+        name
+            The log file's name in the run's files.
+        offset
+            Byte offset to start from; ``None`` starts at the log's current end (the client
+            read the tail over REST).
+
+        Raises
+        ------
+        WorkspaceNotFoundError
+            If the server's folder has no workspace yet.
+        """
         studio = self._context.studio()
         followers = self._clients.get(client)
         if followers is not None:
             followers[(run_id, name)] = LogFollower(studio.runs, run_id, name, offset)
 
     def unfollow_log(self, client: Client, run_id: str) -> None:
+        """Stop pushing ``client`` lines of any of the run's logs."""
         followers = self._clients.get(client, {})
         for key in [k for k in followers if k[0] == run_id]:
             del followers[key]
@@ -97,6 +133,7 @@ class EventHub:
         return await asyncio.wrap_future(self._context.executor.submit(fn))
 
     def close(self) -> None:
+        """Stop polling and forget every client."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
