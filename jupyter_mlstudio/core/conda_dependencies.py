@@ -57,6 +57,27 @@ class CondaDependencies:
         python_version: str | None = None,
         pin_sdk_version: bool = True,
     ) -> CondaDependencies:
+        """Make a specification from package lists.
+
+        Parameters
+        ----------
+        pip_indexurl : str, optional
+            Index to install pip packages from, written as a ``--index-url`` pip option.
+        pip_packages : iterable of str, optional
+            pip requirement strings, e.g. ``"scikit-learn==1.5.*"``.
+        conda_packages : iterable of str, optional
+            conda package specs.
+        python_version : str, optional
+            Python version; 3.11 when not given.
+        pin_sdk_version : bool
+            Accepted for ``azureml`` compatibility and ignored: unlike ``azureml``, no SDK
+            package is added to the list.
+
+        Returns
+        -------
+        CondaDependencies
+            The new specification (conda-forge channel, name ``project_environment``).
+        """
         deps = CondaDependencies()
         if python_version:
             deps.set_python_version(python_version)
@@ -81,6 +102,7 @@ class CondaDependencies:
 
     @property
     def conda_packages(self) -> list[str]:
+        """The conda packages, without the ``python`` entry."""
         return [
             d
             for d in self._spec["dependencies"]
@@ -89,14 +111,17 @@ class CondaDependencies:
 
     @property
     def pip_packages(self) -> list[str]:
+        """The pip packages (the ``pip:`` section without its options)."""
         return [p for p in self._pip_section() or [] if not p.startswith("-")]
 
     @property
     def pip_options(self) -> list[str]:
+        """The pip options (entries of the ``pip:`` section that start with ``-``)."""
         return [p for p in self._pip_section() or [] if p.startswith("-")]
 
     @property
     def python_version(self) -> str | None:
+        """The version of the ``python=`` entry, or ``None`` when there is none."""
         for d in self._spec["dependencies"]:
             if isinstance(d, str) and d.startswith("python="):
                 return d.split("=", 1)[1]
@@ -104,35 +129,42 @@ class CondaDependencies:
 
     # ---- changing --------------------------------------------------------------------------
     def add_conda_package(self, conda_package: str) -> None:
+        """Add a conda package after the others (no change when it is listed)."""
         if conda_package not in self._spec["dependencies"]:
             self._spec["dependencies"].insert(len(self.conda_packages) + 1, conda_package)
 
     def remove_conda_package(self, conda_package: str) -> None:
+        """Remove a conda package, given exactly as listed."""
         self._spec["dependencies"] = [d for d in self._spec["dependencies"] if d != conda_package]
 
     def add_pip_package(self, pip_package: str) -> None:
+        """Add a pip package to the ``pip:`` section (no change when it is listed)."""
         section = self._pip_section(create=True)
         assert section is not None
         if pip_package not in section:
             section.append(pip_package)
 
     def remove_pip_package(self, pip_package: str) -> None:
+        """Remove a pip package, given exactly as listed."""
         section = self._pip_section()
         if section is not None and pip_package in section:
             section.remove(pip_package)
 
     def set_pip_option(self, pip_option: str) -> None:
+        """Add a pip option such as ``--extra-index-url URL`` at the head of ``pip:``."""
         section = self._pip_section(create=True)
         assert section is not None
         if pip_option not in section:
             section.insert(0, pip_option)
 
     def add_channel(self, channel: str) -> None:
+        """Add a conda channel (no change when it is listed)."""
         channels = self._spec.setdefault("channels", [])
         if channel not in channels:
             channels.append(channel)
 
     def set_python_version(self, version: str) -> None:
+        """Set the Python version, replacing any ``python`` entry."""
         deps = [
             d
             for d in self._spec["dependencies"]
@@ -142,14 +174,28 @@ class CondaDependencies:
 
     # ---- writing -----------------------------------------------------------------------------
     def as_dict(self) -> dict[str, Any]:
+        """Return a copy of the specification as a dict (the conda YAML's structure)."""
         import copy
 
         return copy.deepcopy(self._spec)
 
     def serialize_to_string(self) -> str:
+        """Return the specification as conda environment YAML."""
         return yaml.safe_dump(self._spec, sort_keys=False)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Write the conda YAML to a file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            Where to write; ``conda_dependencies.yml`` in the current folder by default.
+
+        Returns
+        -------
+        str
+            The path written.
+        """
         target = Path(path or "conda_dependencies.yml")
         target.write_text(self.serialize_to_string())
         return str(target)
