@@ -23,6 +23,31 @@ class DatasetNotFoundError(NotFoundError):
 
 @dataclass(frozen=True)
 class DatasetRecord:
+    """One registered dataset version, as stored in the ``datasets`` table.
+
+    Attributes
+    ----------
+    id : int
+        The version's row id, unique across all datasets.
+    name : str
+    version : int
+        1 for the first registration of ``name``, one more for each new version.
+    kind : str
+        ``"tabular"`` or ``"file"``.
+    definition : dict
+        How to read the data (paths, format options), as the data layer wrote it.
+    fingerprint : str
+        A digest of the definition and the files it named at registration.
+    description : str or None
+    tags : dict of str to str
+    profile : dict or None
+        Column statistics computed at registration, when the data layer made one.
+    schema_change : dict or None
+        How the columns differ from the previous version's profile, when computed.
+    created_at : float
+        Epoch seconds.
+    """
+
     id: int
     name: str
     version: int
@@ -123,6 +148,24 @@ class DatasetStore:
         return None if row is None else _record(row)
 
     def get(self, name: str, version: int | None = None) -> DatasetRecord:
+        """One registered dataset: the given version, or the latest when ``version`` is None.
+
+        Parameters
+        ----------
+        name : str
+            The dataset's name.
+        version : int, optional
+            The version to fetch; the highest version when left out.
+
+        Returns
+        -------
+        DatasetRecord
+
+        Raises
+        ------
+        DatasetNotFoundError
+            If no such dataset (or version) is registered.
+        """
         d = t.datasets.c
         query = select(t.datasets).where(d.name == name)
         if version is not None:
@@ -141,6 +184,13 @@ class DatasetStore:
         return _record(row)
 
     def get_by_id(self, dataset_id: int) -> DatasetRecord:
+        """The dataset version with row id ``dataset_id``.
+
+        Raises
+        ------
+        DatasetNotFoundError
+            If there is no dataset version with that id.
+        """
         with self._db.read() as conn:
             row = conn.execute(select(t.datasets).where(t.datasets.c.id == dataset_id)).first()
         if row is None:
@@ -150,6 +200,7 @@ class DatasetStore:
         return _record(row)
 
     def list_latest(self) -> list[DatasetRecord]:
+        """The latest version of every registered dataset, sorted by name."""
         d = t.datasets.c
         newest = select(d.name, func.max(d.version).label("v")).group_by(d.name).subquery()
         query = (
@@ -161,6 +212,7 @@ class DatasetStore:
             return [_record(row) for row in conn.execute(query)]
 
     def list_versions(self, name: str) -> list[DatasetRecord]:
+        """Every version of the dataset ``name``, newest first (empty when there is none)."""
         d = t.datasets.c
         query = select(t.datasets).where(d.name == name).order_by(d.version.desc())
         with self._db.read() as conn:
@@ -173,6 +225,27 @@ class DatasetStore:
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> DatasetRecord:
+        """Change a version's description and/or tags; arguments left as None are kept.
+
+        Parameters
+        ----------
+        dataset_id : int
+            The version's row id.
+        description : str, optional
+            The new description.
+        tags : Mapping of str to str, optional
+            The new tags; they replace the old ones (values are stored as strings).
+
+        Returns
+        -------
+        DatasetRecord
+            The version after the change.
+
+        Raises
+        ------
+        DatasetNotFoundError
+            If there is no dataset version with that id.
+        """
         values: dict[str, Any] = {}
         if description is not None:
             values["description"] = description
@@ -190,6 +263,27 @@ class DatasetStore:
     def record_use(
         self, run_id: str, dataset_id: int, role: str, input_name: str, mode: str
     ) -> None:
+        """Record that run ``run_id`` used a dataset version (a repeated use is recorded once).
+
+        Parameters
+        ----------
+        run_id : str
+            The run, which must exist already.
+        dataset_id : int
+            The dataset version's row id.
+        role : str
+            ``"input"`` or ``"output"``.
+        input_name : str
+            The name the run knows the data by.
+        mode : str
+            How the run reads it (the consumption mode: ``"direct"``, ``"download"``, ``"mount"``).
+
+        Raises
+        ------
+        sqlalchemy.exc.NoResultFound
+            If there is no run ``run_id``.
+        """
+
         def _record_use(conn: Connection) -> None:
             pk = conn.execute(select(t.runs.c.pk).where(t.runs.c.run_id == run_id)).scalar_one()
             exists = conn.execute(
