@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= demo-workspace
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install lab test lint bench postgres chromium clean
+.PHONY: install lab test lint bench postgres chromium wrk clean
 
 # The virtualenv, with the package (editable) and what tests and lint need.
 $(STAMP): pyproject.toml
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # The studio's labextension: rebuilt when its sources change (the editable install copies it
 # into the venv's share/jupyter, so reinstall without dependencies after a build).
 LABEXT := jupyter_mlstudio/labextension/package.json
-$(LABEXT): $(STAMP) $(wildcard labextension/src/*) $(wildcard labextension/style/*) labextension/package.json
+$(LABEXT): $(STAMP) $(wildcard labextension/src/*) $(wildcard labextension/src/*/*) $(wildcard labextension/style/*) labextension/package.json
 	cd labextension && PATH=$(abspath $(BIN)):$$PATH jlpm install && PATH=$(abspath $(BIN)):$$PATH jlpm build
 	$(PIP) install --no-deps -e .
 	touch $@
@@ -44,6 +44,13 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is not installed: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi
 
+# wrk, the HTTP load generator of the serving benchmark (bench/serving.py).
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "wrk is not installed: run 'sudo apt-get install -y wrk'" >&2; exit 1; fi
+
 test: install postgres chromium
 	$(BIN)/python -m pytest -q
 
@@ -52,7 +59,7 @@ lint: install
 	$(BIN)/ruff format --check jupyter_mlstudio tests
 	$(BIN)/lint-imports
 
-bench: install chromium
+bench: install chromium wrk
 	bash bench/run.sh
 
 lab: install
