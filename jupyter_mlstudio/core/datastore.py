@@ -191,10 +191,18 @@ class Datastore:
 
     @staticmethod
     def get(workspace: Workspace, datastore_name: str) -> Datastore:
+        """Return the datastore registered as ``datastore_name``.
+
+        Raises
+        ------
+        DatastoreNotFoundError
+            The workspace has no datastore of that name.
+        """
         return Datastore(workspace, datastore_name)
 
     @staticmethod
     def get_default(workspace: Workspace) -> Datastore:
+        """Return the workspace's default datastore (``workspaceblobstore`` unless changed)."""
         return Datastore(workspace)
 
     @property
@@ -219,12 +227,32 @@ class Datastore:
         path: str | None = None,
         data_reference_name: str | None = None,
     ) -> DataReference:
+        """Return a reference to a path on this datastore.
+
+        Parameters
+        ----------
+        path : str, optional
+            The path on the datastore; its root when not given.
+        data_reference_name : str, optional
+            The reference's name; the datastore's name by default.
+
+        Returns
+        -------
+        DataReference
+            Passed in a job's arguments it becomes the local path of that location.
+        """
         return DataReference(self, data_reference_name, path)
 
     def as_mount(self) -> DataReference:
+        """Return a reference to the datastore's root in ``mount`` mode."""
         return DataReference(self, mode="mount")
 
     def as_download(self, path_on_compute: str | None = None) -> DataReference:
+        """Return a reference to the datastore's root in ``download`` mode.
+
+        On this machine a job is given the datastore's folder itself in both modes;
+        ``path_on_compute`` is kept on the reference.
+        """
         return DataReference(self, mode="download", path_on_compute=path_on_compute)
 
     # ---- moving files ------------------------------------------------------------------
@@ -255,6 +283,35 @@ class Datastore:
         overwrite: bool = False,
         show_progress: bool = True,
     ) -> DataReference:
+        """Upload the given files to ``target_path`` on this datastore.
+
+        Parameters
+        ----------
+        files : sequence of str or os.PathLike
+            The files to upload.
+        relative_root : str or os.PathLike, optional
+            The part of each file's path left off on the datastore; by default the folder the
+            files have in common.
+        target_path : str, optional
+            The folder on the datastore; its root when not given.
+        overwrite : bool
+            Replace files that exist; when ``False`` (the default) an upload that would
+            replace any file is refused before anything is written.
+        show_progress : bool
+            Show a tqdm progress bar of the bytes sent.
+
+        Returns
+        -------
+        DataReference
+            A reference to ``target_path``.
+
+        Raises
+        ------
+        ValidationError
+            A file does not exist.
+        ConflictError
+            A file exists on the datastore and ``overwrite`` is ``False``.
+        """
         paths = [Path(f) for f in files]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:

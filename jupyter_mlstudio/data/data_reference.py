@@ -37,6 +37,7 @@ class DataReference:
         self.overwrite = overwrite
 
     def as_mount(self) -> DataReference:
+        """Return a copy of this reference in ``mount`` mode."""
         return DataReference(
             self.datastore,
             self.data_reference_name,
@@ -49,6 +50,11 @@ class DataReference:
     def as_download(
         self, path_on_compute: str | None = None, overwrite: bool = False
     ) -> DataReference:
+        """Return a copy of this reference in ``download`` mode.
+
+        On this machine a job is given the datastore's folder itself in either mode;
+        ``path_on_compute`` and ``overwrite`` are kept on the reference.
+        """
         return DataReference(
             self.datastore,
             self.data_reference_name,
@@ -63,6 +69,20 @@ class DataReference:
         path: str | None = None,
         data_reference_name: str | None = None,
     ) -> DataReference:
+        """Return a reference to ``path`` under this one.
+
+        Parameters
+        ----------
+        path : str, optional
+            Joined to this reference's ``path_on_datastore``.
+        data_reference_name : str, optional
+            The new reference's name; the datastore's name by default.
+
+        Returns
+        -------
+        DataReference
+            A reference in the same mode.
+        """
         joined = posixpath.join(self.path_on_datastore or "", path or "") or None
         return DataReference(self.datastore, data_reference_name, joined, self.mode)
 
