@@ -10,8 +10,12 @@ from jupyter_mlstudio.studio.uploads import inside, register_file_as_dataset
 
 
 class DatasetsHandler(StudioHandler):
+    """``/datasets``: the registered datasets; register a file of the server's folder."""
+
     @authenticated
     async def get(self) -> None:
+        """``GET /datasets``: ``{"datasets": [...]}``, the latest version of each (id, name,
+        version, kind, rowCount, columnCount, fingerprint...); 404 if there is no workspace."""
         self.send({"datasets": await self.studio_call(lambda s: s.assets.datasets())})
 
     @authenticated
@@ -34,21 +38,34 @@ class DatasetsHandler(StudioHandler):
 
 
 class DatasetHandler(StudioHandler):
+    """``/datasets/{name}``: one dataset version."""
+
     @authenticated
     async def get(self, name: str) -> None:
+        """``GET /datasets/{name}?version=``: the version (default latest) with its definition,
+        profile, and lineage (``runs`` that used it, ``models``); 400 bad version, 404 unknown."""
         version = self.int_arg("version", None, lo=1)
         self.send(await self.studio_call(lambda s: s.assets.dataset(name, version)))
 
 
 class DatasetVersionsHandler(StudioHandler):
+    """``/datasets/{name}/versions``: every version of a dataset."""
+
     @authenticated
     async def get(self, name: str) -> None:
+        """``GET /datasets/{name}/versions``: ``{"versions": [...]}`` (each as in the dataset
+        list); 404 for an unknown name."""
         self.send({"versions": await self.studio_call(lambda s: s.assets.dataset_versions(name))})
 
 
 class DatasetPreviewHandler(StudioHandler):
+    """``/datasets/{name}/preview``: a page of a tabular dataset's rows."""
+
     @authenticated
     async def get(self, name: str) -> None:
+        """``GET /datasets/{name}/preview?version=&offset=&limit=`` (limit 1 to 1000, default
+        100): ``{name, version, offset, limit, total, columns, dtypes, rows}``; 400 for bad
+        arguments or a file dataset, 404 for an unknown dataset."""
         version = self.int_arg("version", None, lo=1)
         offset = self.int_arg("offset", 0) or 0
         limit = self.int_arg("limit", 100, lo=1, hi=1000) or 100
@@ -60,25 +77,38 @@ class DatasetPreviewHandler(StudioHandler):
 
 
 class ModelsHandler(StudioHandler):
+    """``/models``: the registered models."""
+
     @authenticated
     async def get(self) -> None:
+        """``GET /models``: ``{"models": [...]}``, the latest version of each (name, version,
+        runId, framework, tags, datasets..., ``versionCount``); 404 if there is no workspace."""
         self.send({"models": await self.studio_call(lambda s: s.assets.models())})
 
 
 class ModelHandler(StudioHandler):
+    """``/models/{name}``: one model version."""
+
     @authenticated
     async def get(self, name: str) -> None:
+        """``GET /models/{name}?version=``: the version (default latest) with its ``lineage``
+        and ``audit`` trail; 400 for a bad version, 404 for an unknown model."""
         version = self.int_arg("version", None, lo=1)
         self.send(await self.studio_call(lambda s: s.assets.model(name, version)))
 
 
 class ModelVersionsHandler(StudioHandler):
+    """``/models/{name}/versions``: every version of a model."""
+
     @authenticated
     async def get(self, name: str) -> None:
+        """``GET /models/{name}/versions``: ``{"versions": [...]}``; 404 for an unknown name."""
         self.send({"versions": await self.studio_call(lambda s: s.assets.model_versions(name))})
 
 
 class ModelDeployHandler(StudioHandler):
+    """``/models/{name}/deploy``: deploy a model version as a local endpoint."""
+
     @authenticated
     async def post(self, name: str) -> None:
         """Deploy the model: ``{endpoint, entry_script, version?}`` (the script's path is
