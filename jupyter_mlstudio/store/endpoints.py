@@ -45,6 +45,37 @@ class DeploymentRecord:
 
 @dataclass(frozen=True)
 class EndpointRecord:
+    """One endpoint (web service), as stored in the ``endpoints`` table with its deployments.
+
+    Attributes
+    ----------
+    name : str
+    compute_type : str
+        The deployment configuration's type (``"Local"``, ``"ACI"`` or ``"AKS"``).
+    compute_target : str or None
+        The compute target named at deployment, if any.
+    state : str
+        The last state recorded, such as ``"Transitioning"``, ``"Healthy"`` or ``"Failed"``.
+    auth_enabled : bool
+        Whether requests need one of the endpoint's keys.
+    host, port : str or None, int or None
+        Where its supervisor was last started.
+    pid, pid_started_at : int or None, float or None
+        The supervisor process and its start time, to tell it from a reused pid.
+    runtime_dir : str
+        The folder holding the endpoint's spec, keys file and logs.
+    config : dict
+        The deployment and inference configuration, as JSON.
+    description : str or None
+    tags : dict of str to str
+    error : dict or None
+        The last failure recorded, if any.
+    created_at, updated_at : float
+        Epoch seconds.
+    deployments : tuple of DeploymentRecord
+        Sorted by name.
+    """
+
     name: str
     compute_type: str
     compute_target: str | None
@@ -71,6 +102,19 @@ class EndpointRecord:
 
 @dataclass(frozen=True)
 class KeyRecord:
+    """One of an endpoint's keys (slot ``"primary"`` or ``"secondary"``), never in plain text.
+
+    Attributes
+    ----------
+    slot : str
+    digest : str
+        The key's SHA-256 hex digest, which a scoring process compares against.
+    sealed : str
+        The key encrypted with the workspace secret, opened by the serving layer.
+    created_at : float
+        Epoch seconds.
+    """
+
     slot: str  # "primary" | "secondary"
     digest: str
     sealed: str
@@ -79,6 +123,25 @@ class KeyRecord:
 
 @dataclass(frozen=True)
 class AuditEvent:
+    """One row of the model registry's audit trail (``registry_audit``).
+
+    Attributes
+    ----------
+    at : float
+        Epoch seconds.
+    actor : str
+        Who made the change.
+    action : str
+        ``register``, ``tag``, ``properties``, ``delete``, ``deploy``, ``retire`` or
+        ``regen_key``.
+    model_name, model_version : str or None, int or None
+        The model version concerned, if any.
+    endpoint_name : str or None
+        The endpoint concerned, if any.
+    details : dict
+        Anything else the action recorded (for ``regen_key``, the slot).
+    """
+
     at: float
     actor: str
     action: str  # register | tag | properties | delete | deploy | retire | regen_key
@@ -168,6 +231,13 @@ class EndpointStore:
         return self.get_endpoint(name)
 
     def get_endpoint(self, name: str) -> EndpointRecord:
+        """The endpoint ``name`` with its deployments.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no endpoint of that name.
+        """
         with self._db.read() as conn:
             row = conn.execute(select(t.endpoints).where(t.endpoints.c.name == name)).first()
             if row is None:
@@ -179,6 +249,7 @@ class EndpointStore:
             return _endpoint(row, _deployments(conn, [name]).get(name, ()))
 
     def list_endpoints(self) -> list[EndpointRecord]:
+        """Every endpoint with its deployments, sorted by name."""
         with self._db.read() as conn:
             rows = list(conn.execute(select(t.endpoints).order_by(t.endpoints.c.name)))
             deps = _deployments(conn, [r.name for r in rows])
@@ -235,12 +306,28 @@ class EndpointStore:
 
     # ---- keys ----------------------------------------------------------------------------
     def get_keys(self, name: str) -> dict[str, KeyRecord]:
+        """The endpoint's stored keys by slot (empty when it has none or does not exist)."""
         k = t.endpoint_keys.c
         with self._db.read() as conn:
             rows = conn.execute(select(t.endpoint_keys).where(k.endpoint_name == name))
             return {r.slot: KeyRecord(r.slot, r.digest, r.sealed, r.created_at) for r in rows}
 
     def set_key(self, name: str, slot: str, digest: str, sealed: str, *, actor: str) -> None:
+        """Replace the key in ``slot`` and audit it as ``regen_key``, in one transaction.
+
+        Parameters
+        ----------
+        name : str
+            The endpoint.
+        slot : str
+            ``"primary"`` or ``"secondary"``.
+        digest : str
+            The new key's SHA-256 hex digest.
+        sealed : str
+            The new key sealed with the workspace secret.
+        actor : str
+            Who asked, for the audit trail.
+        """
         now = time.time()
 
         def _set(conn: Connection) -> None:
@@ -266,6 +353,20 @@ class EndpointStore:
         endpoint_name: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> None:
+        """Append one event to the audit trail, stamped with the current time.
+
+        Parameters
+        ----------
+        action : str
+            What happened (see :class:`AuditEvent`).
+        actor : str
+            Who did it.
+        model_name, model_version, endpoint_name : optional
+            What it concerned.
+        details : Mapping, optional
+            Anything else worth keeping, stored as JSON.
+        """
+
         def _write(conn: Connection) -> None:
             _audit(
                 conn,
