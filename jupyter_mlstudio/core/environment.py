@@ -40,6 +40,7 @@ class PythonSection:
         self.conda_dependencies = CondaDependencies()
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the section as the JSON of an environment definition (camelCase keys)."""
         return {
             "userManagedDependencies": self.user_managed_dependencies,
             "interpreterPath": self.interpreter_path,
@@ -59,6 +60,7 @@ class DockerSection:
         self.arguments: list[str] = []
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the section as the JSON of an environment definition (camelCase keys)."""
         return {
             "enabled": self.enabled,
             "baseImage": self.base_image,
@@ -142,6 +144,18 @@ class Environment:
         conda_specification: str | None = None,
         pip_requirements: str | None = None,
     ) -> Environment:
+        """Make an environment recorded with a docker base image.
+
+        Local runs use no containers: ``image`` is only recorded in ``env.docker.base_image``;
+        the packages come from ``conda_specification`` or ``pip_requirements`` (a file path;
+        the first given wins), as in :meth:`from_conda_specification` and
+        :meth:`from_pip_requirements`. ``container_registry`` is accepted and ignored.
+
+        Returns
+        -------
+        Environment
+            The new, unregistered environment.
+        """
         if conda_specification:
             env = Environment.from_conda_specification(name, conda_specification)
         elif pip_requirements:
@@ -152,6 +166,13 @@ class Environment:
         return env
 
     def clone(self, new_name: str) -> Environment:
+        """Return a deep copy under ``new_name``, without a version (not registered yet).
+
+        Raises
+        ------
+        ValidationError
+            ``new_name`` is not a valid environment name.
+        """
         env = copy.deepcopy(self)
         env.name = check_name("environment", new_name)
         env.version = None
@@ -159,6 +180,14 @@ class Environment:
 
     # ---- definition --------------------------------------------------------------------
     def get_definition(self) -> dict[str, Any]:
+        """Return the environment as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``name``, ``python``, ``docker``, ``environmentVariables`` and
+            ``inferencingStackVersion``: what :meth:`register` stores.
+        """
         return {
             "name": self.name,
             "python": self.python.to_dict(),
@@ -168,6 +197,11 @@ class Environment:
         }
 
     def fingerprint(self) -> str:
+        """Return a SHA-256 hex digest of the definition, leaving out the name.
+
+        Two environments with the same packages, variables and settings share a fingerprint,
+        and so share one built virtual environment.
+        """
         definition = self.get_definition()
         definition.pop("name")
         return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
@@ -243,6 +277,20 @@ class Environment:
         return {**{name: make() for name, make in CURATED.items()}, **found}
 
     def save_to_directory(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
+        """Write the definition to ``azureml_environment.json`` in ``path``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder; made when missing.
+        overwrite : bool
+            Replace the file when it exists.
+
+        Raises
+        ------
+        ValidationError
+            The file exists and ``overwrite`` is ``False``.
+        """
         folder = Path(path)
         target = folder / "azureml_environment.json"
         if target.exists() and not overwrite:
@@ -252,6 +300,23 @@ class Environment:
 
     @staticmethod
     def load_from_directory(path: str | os.PathLike[str]) -> Environment:
+        """Read an environment saved with :meth:`save_to_directory`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder holding ``azureml_environment.json``.
+
+        Returns
+        -------
+        Environment
+            The environment, without a version.
+
+        Raises
+        ------
+        ValidationError
+            The folder has no ``azureml_environment.json``.
+        """
         target = Path(path) / "azureml_environment.json"
         if not target.is_file():
             raise ValidationError(f"{target} does not exist.", path=str(target))
