@@ -69,14 +69,17 @@ class Experiment:
 
     @property
     def id(self) -> str:
+        """The experiment's id in the workspace's store, as a string (a number, not a GUID)."""
         return str(self._record.id) if self._record else ""
 
     @property
     def tags(self) -> dict[str, str]:
+        """The experiment's tags (a copy; change them with :meth:`tag` or :meth:`set_tags`)."""
         return dict(self._record.tags) if self._record else {}
 
     @property
     def archived_time(self) -> str | None:
+        """``'archived'`` when the experiment is archived, else ``None`` (no time is kept)."""
         return "archived" if self._record and self._record.archived else None
 
     # ---- runs --------------------------------------------------------------------------
@@ -188,6 +191,24 @@ class Experiment:
         view_type: ViewType | str = ViewType.ActiveOnly,
         tags: Mapping[str, str] | None = None,
     ) -> list[Experiment]:
+        """List the experiments of a workspace.
+
+        Parameters
+        ----------
+        workspace : Workspace
+            The workspace.
+        experiment_name : str, optional
+            Only the experiment of this name.
+        view_type : ViewType or str
+            ``ActiveOnly`` (the default), ``ArchivedOnly`` or ``All``.
+        tags : mapping of str to str, optional
+            Only experiments with these tags.
+
+        Returns
+        -------
+        list of Experiment
+            The matching experiments (none is created).
+        """
         view = ViewType(view_type)
         archived = {ViewType.ActiveOnly: False, ViewType.ArchivedOnly: True, ViewType.All: None}
         records = workspace._store.tracking.list_experiments(archived[view], tags)
@@ -202,6 +223,13 @@ class Experiment:
         self._record = self.workspace._store.tracking.update_experiment(self.name, archived=True)
 
     def reactivate(self, new_name: str | None = None) -> None:
+        """Undo :meth:`archive`, optionally under a new name.
+
+        Raises
+        ------
+        ValidationError
+            ``new_name`` is not a valid experiment name.
+        """
         if new_name is not None:
             check_name("experiment", new_name)
         self._record = self.workspace._store.tracking.update_experiment(
@@ -210,9 +238,11 @@ class Experiment:
         self.name = self._record.name
 
     def tag(self, key: str, value: str | None = None) -> None:
+        """Set one tag; ``value`` ``None`` stores an empty string."""
         self.set_tags({key: "" if value is None else value})
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Set several tags at once (keys and values are stored as strings)."""
         self._record = self.workspace._store.tracking.update_experiment(
             self.name, tags={str(k): str(v) for k, v in tags.items()}
         )
