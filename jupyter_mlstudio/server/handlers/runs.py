@@ -16,12 +16,18 @@ _CHUNK = 1 << 20  # artifact downloads are streamed a megabyte at a time
 
 
 class ExperimentsHandler(StudioHandler):
+    """``/experiments``: the workspace's experiments."""
+
     @authenticated
     async def get(self) -> None:
+        """``GET /experiments``: ``{"experiments": [{name, createdAt, archived, runCount,
+        activeRuns, lastRunAt}]}``; 404 if there is no workspace."""
         self.send({"experiments": await self.studio_call(lambda s: s.runs.experiments())})
 
 
 class ExperimentHandler(StudioHandler):
+    """``/experiments/{name}``: delete an experiment (``DELETE``)."""
+
     @authenticated
     async def delete(self, name: str) -> None:
         """Delete the experiment, its runs and their files for good."""
@@ -30,8 +36,13 @@ class ExperimentHandler(StudioHandler):
 
 
 class RunsHandler(StudioHandler):
+    """``/runs``: search runs; submit a file of the server's folder as a job."""
+
     @authenticated
     async def get(self) -> None:
+        """``GET /runs`` (filters: experiment, status, tag, metric, param, parent, top_level;
+        sort, limit, offset): ``{total, offset, limit, runs: [...]}``, one page of run
+        summaries with their latest metrics; 400 for a bad filter."""
         query = parse_run_query(self.query_args())
         self.send(await self.studio_call(lambda s: s.runs.search(query)))
 
@@ -49,8 +60,12 @@ class RunsHandler(StudioHandler):
 
 
 class RunHandler(StudioHandler):
+    """``/runs/{run_id}``: one run's details; delete it (``DELETE``)."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
+        """``GET /runs/{run_id}``: the run's summary with ``details`` (as ``Run.get_details``),
+        ``error``, ``properties`` and ``metricKeys``; 404 for an unknown run."""
         self.send(await self.studio_call(lambda s: s.runs.details(run_id)))
 
     @authenticated
@@ -60,21 +75,36 @@ class RunHandler(StudioHandler):
 
 
 class RunChildrenHandler(StudioHandler):
+    """``/runs/{run_id}/children``: a run's child runs."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
+        """``GET /runs/{run_id}/children``: ``{"runs": [...]}`` (run summaries); 404 for an
+        unknown run."""
         self.send({"runs": await self.studio_call(lambda s: s.runs.children(run_id))})
 
 
 class RunMetricsHandler(StudioHandler):
+    """``/runs/{run_id}/metrics``: every metric of a run."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
+        """``GET /runs/{run_id}/metrics``: ``{"metrics": {...}}`` as ``Run.get_metrics`` gives
+        them (scalars, lists, tables); 404 for an unknown run."""
         self.send({"metrics": await self.studio_call(lambda s: s.runs.metrics(run_id))})
 
 
 class RunSeriesHandler(StudioHandler):
+    """``/runs/{run_id}/series``: one metric's points, for charts."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
-        """One metric's points, downsampled (min/max per bucket) past ``max_points``."""
+        """One metric's points, downsampled (min/max per bucket) past ``max_points``.
+
+        ``GET /runs/{run_id}/series?key=&step_min=&step_max=&max_points=``:
+        ``{key, steps, values, total, downsampled}``; 400 for a missing key or bad bounds,
+        404 for an unknown run.
+        """
         key = self.get_query_argument("key")
         step_min = self.int_arg("step_min", None, lo=-(10**12))
         step_max = self.int_arg("step_max", None, lo=-(10**12))
@@ -88,6 +118,8 @@ class RunSeriesHandler(StudioHandler):
 
 
 class RunLogsHandler(StudioHandler):
+    """``/runs/{run_id}/logs``: a run's log files and their text."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
         """The run's log files, and a tail of one (or its text from ``offset``)."""
@@ -104,12 +136,18 @@ class RunLogsHandler(StudioHandler):
 
 
 class RunArtifactsHandler(StudioHandler):
+    """``/runs/{run_id}/artifacts``: the list of a run's files."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
+        """``GET /runs/{run_id}/artifacts``: ``{"artifacts": [{name, contentType, inline}]}``;
+        404 for an unknown run."""
         self.send({"artifacts": await self.studio_call(lambda s: s.runs.artifacts(run_id))})
 
 
 class RunArtifactContentHandler(StudioHandler):
+    """``/runs/{run_id}/artifacts/content``: one run file's bytes, streamed."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
         """A run file's bytes; ``path`` must stay inside the run (else 400)."""
