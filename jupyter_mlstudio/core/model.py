@@ -49,6 +49,8 @@ class Model:
     """A registered model version. ``Model(ws, name)`` is the latest version."""
 
     class Framework:
+        """Names of model frameworks for ``model_framework``, as in ``azureml``."""
+
         CUSTOM = "Custom"
         TENSORFLOW = "TensorFlow"
         SCIKITLEARN = "ScikitLearn"
@@ -314,18 +316,37 @@ class Model:
         return str(target / tops.pop()) if len(tops) == 1 else str(target)
 
     def get_sas_urls(self) -> dict[str, str]:
+        """Return the URL of each file of the model in the artifact store.
+
+        Unlike ``azureml`` there is no SAS token: each URL is the file's location under the
+        workspace's artifact root (a local path or an object-store URL).
+
+        Returns
+        -------
+        dict of str to str
+            The file's path within the model, to its URL.
+        """
         return {
             rel: f"{self.url}/{rel}" for rel in self.workspace._artifacts.list(self._artifact_path)
         }
 
     # ---- changing ------------------------------------------------------------------------
     def add_tags(self, tags: Mapping[str, str]) -> None:
+        """Add tags (or change their values); values are stored as strings."""
         self._update(tags={**self.tags, **{k: str(v) for k, v in tags.items()}})
 
     def remove_tags(self, tags: Sequence[str]) -> None:
+        """Remove the tags with these keys (keys not set are ignored)."""
         self._update(tags={k: v for k, v in self.tags.items() if k not in set(tags)})
 
     def add_properties(self, properties: Mapping[str, str]) -> None:
+        """Add properties; values are stored as strings.
+
+        Raises
+        ------
+        ValidationError
+            A property is set already with another value (properties never change; use tags).
+        """
         taken = [
             k
             for k in properties
@@ -341,6 +362,15 @@ class Model:
     def update(
         self, tags: Mapping[str, str] | None = None, description: str | None = None, **kwargs: Any
     ) -> None:
+        """Replace the model's tags, or set its description.
+
+        Parameters
+        ----------
+        tags : mapping of str to str, optional
+            The new tags, replacing all the old ones; ``None`` keeps them.
+        description : str, optional
+            The new description; ``None`` keeps it.
+        """
         self._update(tags=dict(tags) if tags is not None else None, description=description)
 
     def _update(self, **changes: Any) -> None:
@@ -484,6 +514,14 @@ class Model:
         )
 
     def serialize(self) -> dict[str, Any]:
+        """Return the model as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``id``, ``name``, ``version``, ``runId``, ``tags``, ``properties``,
+            ``description``, ``createdTime``, ``framework`` and ``url``.
+        """
         return {
             "id": self.id,
             "name": self.name,
