@@ -50,6 +50,19 @@ SLOT_RUN_TYPES = frozenset({"azureml.scriptrun", "azureml.StepRun"})
 
 @dataclass(frozen=True)
 class ExperimentRecord:
+    """One experiment, as stored in the ``experiments`` table.
+
+    Attributes
+    ----------
+    id : int
+    name : str
+        Unique in the workspace.
+    created_at : float
+        Epoch seconds.
+    archived : bool
+    tags : dict of str to str
+    """
+
     id: int
     name: str
     created_at: float
@@ -69,6 +82,12 @@ class MetricPoint(NamedTuple):
 
 
 class LatestMetric(NamedTuple):
+    """A run's latest value of one metric key, with how many values were logged under it.
+
+    "Latest" is the point with the highest step (the later-logged one on a tie), as kept in
+    the ``latest_metrics`` table. The fields are those of :class:`MetricPoint` plus ``count``.
+    """
+
     key: str
     kind: str
     step: int
@@ -80,6 +99,38 @@ class LatestMetric(NamedTuple):
 
 @dataclass(frozen=True)
 class RunRecord:
+    """One run, as stored in the ``runs`` table with its tags, properties and params.
+
+    Attributes
+    ----------
+    run_id : str
+        Unique in the workspace.
+    experiment_id : int
+    experiment_name : str
+    parent_run_id : str or None
+        The parent (a pipeline, sweep or AutoML run), if any.
+    number : int
+        The run's number, counted up per experiment.
+    name, display_name : str or None
+    run_type : str
+        Azure ML's run type, such as ``"azureml.scriptrun"`` or ``"azureml.StepRun"``.
+    status : str
+        A :class:`RunStatus` value.
+    target : str or None
+        The compute target's name.
+    created_at : float
+        Epoch seconds, like the other ``*_at`` fields.
+    started_at, ended_at, heartbeat_at : float or None
+    pid, host, pid_started_at : int or None, str or None, float or None
+        The process that drives the run, where it runs and when it started.
+    cancel_requested : bool
+    error : dict or None
+        The failure recorded for a failed run.
+    definition : dict
+        What was submitted (script, arguments, environment...), as the submitter wrote it.
+    tags, properties, params : dict of str to str
+    """
+
     run_id: str
     experiment_id: int
     experiment_name: str
@@ -106,6 +157,7 @@ class RunRecord:
 
     @property
     def is_terminal(self) -> bool:
+        """Whether the run has finished (Completed, Failed or Canceled)."""
         return self.status in TERMINAL_STATUSES
 
 
@@ -125,6 +177,21 @@ class RunsFilter:
 
 @dataclass(frozen=True)
 class EnvironmentRecord:
+    """One registered environment version, as stored in the ``environments`` table.
+
+    Attributes
+    ----------
+    name : str
+    version : int
+        1 for the first registration, one more for each changed definition.
+    definition : dict
+        The environment as the SDK serialised it.
+    fingerprint : str
+        A digest of the definition; registering the same one again adds no version.
+    created_at : float
+        Epoch seconds.
+    """
+
     name: str
     version: int
     definition: dict[str, Any]
@@ -134,6 +201,21 @@ class EnvironmentRecord:
 
 @dataclass(frozen=True)
 class ComputeTargetRecord:
+    """One compute target, as stored in the ``compute_targets`` table.
+
+    Attributes
+    ----------
+    name : str
+    type : str
+    config : dict
+        The target's settings.
+    max_concurrency : int
+        How many runs it may run at once.
+    provisioning_state : str
+    created_at : float
+        Epoch seconds.
+    """
+
     name: str
     type: str
     config: dict[str, Any]
@@ -144,6 +226,23 @@ class ComputeTargetRecord:
 
 @dataclass(frozen=True)
 class DatastoreRecord:
+    """One registered datastore, as stored in the ``datastores`` table.
+
+    Attributes
+    ----------
+    name : str
+    type : str
+        Azure ML's datastore type name, such as ``"AzureBlob"``.
+    root : str
+        The folder or URL the datastore points at.
+    options : dict
+        ``storage_options`` for the backend and ``credentials``: where the secrets are
+        kept (a secrets file, environment variable names).
+    is_default : bool
+    created_at : float
+        Epoch seconds.
+    """
+
     name: str
     type: str
     root: str
@@ -154,6 +253,25 @@ class DatastoreRecord:
 
 @dataclass(frozen=True)
 class ModelRecord:
+    """One registered model version, as stored in the ``models`` table.
+
+    Attributes
+    ----------
+    name : str
+    version : int
+    run_id : str or None
+        The run the model came from, if registered from one.
+    artifact_path : str
+        Where the model's files are in the artifact store.
+    description : str or None
+    framework, framework_version : str or None
+    tags, properties : dict of str to str
+    datasets : list of dict
+        The datasets recorded with the model.
+    created_at : float
+        Epoch seconds.
+    """
+
     name: str
     version: int
     run_id: str | None

@@ -40,6 +40,7 @@ def head_revision() -> str:
 
 
 def current_revision(conn: Connection) -> str | None:
+    """The schema revision recorded in ``alembic_version``, or None for a database without one."""
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

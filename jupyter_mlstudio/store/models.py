@@ -65,6 +65,24 @@ class ModelStore:
         return self.get_model(name, self._db.write(_add, retry_conflicts=True))
 
     def get_model(self, name: str, version: int | None = None) -> ModelRecord:
+        """One registered model: the given version, or the latest when ``version`` is None.
+
+        Parameters
+        ----------
+        name : str
+            The model's name.
+        version : int, optional
+            The version to fetch; the highest version when left out.
+
+        Returns
+        -------
+        ModelRecord
+
+        Raises
+        ------
+        ModelNotFoundError
+            If no such model (or version) is registered.
+        """
         m = t.models.c
         query = select(t.models).where(m.name == name)
         query = query.where(m.version == int(version)) if version is not None else query
@@ -83,6 +101,21 @@ class ModelStore:
     def list_models(
         self, name: str | None = None, run_id: str | None = None, latest: bool = False
     ) -> list[ModelRecord]:
+        """Registered model versions, sorted by name and then newest version first.
+
+        Parameters
+        ----------
+        name : str, optional
+            Only versions of this model.
+        run_id : str, optional
+            Only versions registered from this run.
+        latest : bool
+            Keep only the newest matching version of each name.
+
+        Returns
+        -------
+        list of ModelRecord
+        """
         m = t.models.c
         query = select(t.models).order_by(m.name, m.version.desc())
         if name is not None:
@@ -105,6 +138,20 @@ class ModelStore:
         properties: Mapping[str, str] | None = None,
         description: str | None = None,
     ) -> ModelRecord:
+        """Change a version's tags, properties and/or description; None leaves a field as it is.
+
+        Tags and properties given replace the stored ones entirely.
+
+        Returns
+        -------
+        ModelRecord
+            The version after the change.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If there is no such model version.
+        """
         values: dict[str, Any] = {}
         if tags is not None:
             values["tags"] = dumps(dict(tags))
@@ -125,6 +172,11 @@ class ModelStore:
         return self.get_model(name, version)
 
     def delete_model(self, name: str, version: int) -> None:
+        """Remove the record of one model version (its files in the artifact store are kept).
+
+        Deleting a version that does not exist does nothing.
+        """
+
         def _delete(conn: Connection) -> None:
             conn.execute(
                 delete(t.models).where(t.models.c.name == name, t.models.c.version == version)

@@ -48,6 +48,11 @@ class TrackingStore:
 
     # ---- experiments -------------------------------------------------------------------
     def get_or_create_experiment(self, name: str) -> ExperimentRecord:
+        """The experiment ``name``, created (not archived, no tags) if it does not exist yet.
+
+        Two processes creating the same name at once both get the one row: the insert is
+        retried on a unique-name clash and then finds the other's experiment.
+        """
         found = self.get_experiment(name)
         if found is not None:
             return found
@@ -73,6 +78,7 @@ class TrackingStore:
         return created
 
     def get_experiment(self, name: str) -> ExperimentRecord | None:
+        """The experiment ``name``, or None when there is none."""
         with self._db.read() as conn:
             row = conn.execute(select(t.experiments).where(t.experiments.c.name == name)).first()
         return None if row is None else _experiment(row)
@@ -80,6 +86,19 @@ class TrackingStore:
     def list_experiments(
         self, archived: bool | None = False, tags: Mapping[str, str] | None = None
     ) -> list[ExperimentRecord]:
+        """Experiments sorted by name.
+
+        Parameters
+        ----------
+        archived : bool or None
+            False (the default) lists active experiments, True archived ones, None both.
+        tags : Mapping of str to str, optional
+            Keep only experiments whose tags have all of these values.
+
+        Returns
+        -------
+        list of ExperimentRecord
+        """
         query = select(t.experiments).order_by(t.experiments.c.name)
         if archived is not None:
             query = query.where(t.experiments.c.archived == archived)
@@ -97,6 +116,32 @@ class TrackingStore:
         new_name: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> ExperimentRecord:
+        """Archive or restore, rename, or add tags to an experiment, in one transaction.
+
+        Parameters
+        ----------
+        name : str
+            The experiment's current name.
+        archived : bool, optional
+            The new archived flag.
+        new_name : str, optional
+            A new name, which must not be taken.
+        tags : Mapping of str to str, optional
+            Tags merged into the existing ones (a key given replaces its value).
+
+        Returns
+        -------
+        ExperimentRecord
+            The experiment after the change.
+
+        Raises
+        ------
+        ExperimentNotFoundError
+            If there is no experiment ``name``.
+        ConflictError
+            If ``new_name`` belongs to another experiment.
+        """
+
         def _update(conn: Connection) -> None:
             row = conn.execute(select(t.experiments).where(t.experiments.c.name == name)).first()
             if row is None:
@@ -232,6 +277,13 @@ class TrackingStore:
         )
 
     def get_run(self, run_id: str) -> RunRecord:
+        """The run ``run_id`` with its tags, properties and params.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no run with that id.
+        """
         found = self._load_runs(select_ids=[run_id])
         if not found:
             raise RunNotFoundError(
@@ -399,6 +451,11 @@ class TrackingStore:
         return self._db.write(_beat)
 
     def request_cancel(self, run_id: str) -> None:
+        """Set the run's ``cancel_requested`` flag, which its process sees on its next heartbeat.
+
+        The status is not changed here; an unknown run id changes nothing.
+        """
+
         def _cancel(conn: Connection) -> None:
             conn.execute(
                 update(t.runs).where(t.runs.c.run_id == run_id).values(cancel_requested=True)
@@ -455,12 +512,33 @@ class TrackingStore:
 
     # ---- tags, properties, params ------------------------------------------------------------
     def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        """Set the run's tags, replacing the values of keys it has already (values stored as str).
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no run with that id.
+        """
         self._upsert_key_values(run_id, t.run_tags, tags)
 
     def log_params(self, run_id: str, params: Mapping[str, str]) -> None:
+        """Set the run's params, replacing the values of keys it has already (values stored as str).
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no run with that id.
+        """
         self._upsert_key_values(run_id, t.run_params, params)
 
     def remove_tags(self, run_id: str, keys: Iterable[str]) -> None:
+        """Remove the tags ``keys`` from the run; keys it does not have are ignored.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no run with that id.
+        """
         keys = list(keys)
 
         def _remove(conn: Connection) -> None:
