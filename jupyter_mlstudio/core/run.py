@@ -122,14 +122,20 @@ class Run:
 
     @property
     def id(self) -> str:
+        """The run's id, e.g. ``<experiment>_<unix time>_<8 hex>`` for an interactive run."""
         return self._id
 
     @property
     def name(self) -> str | None:
+        """The run's name, or ``None`` when it was given none."""
         return self._record.name
 
     @property
     def display_name(self) -> str | None:
+        """The name shown in the studio: set by assignment, else the run's name, else its id.
+
+        Setting it stores the value as the tag ``mlstudio.display_name``.
+        """
         record = self._record
         # The store cannot change the display_name column once the run exists: a tag holds it.
         return (
@@ -146,22 +152,27 @@ class Run:
 
     @property
     def type(self) -> str:
+        """The run's type, e.g. ``experiment`` (interactive) or ``azureml.scriptrun``."""
         return self._record.run_type
 
     @property
     def number(self) -> int:
+        """The run's number, counting up within its experiment."""
         return self._record.number
 
     @property
     def experiment(self) -> Experiment:
+        """The experiment this run belongs to."""
         return self._experiment
 
     @property
     def status(self) -> str:
+        """The run's current status (read from the store on each access), e.g. ``Running``."""
         return self.get_status()
 
     @property
     def parent(self) -> Run | None:
+        """The parent run, or ``None`` for a top-level run."""
         parent = self._record.parent_run_id
         return None if parent is None else Run.get(self._workspace, parent)
 
@@ -323,12 +334,47 @@ class Run:
         self._log_structured("confusion_matrix", name, value)
 
     def log_accuracy_table(self, name: str, value: Any, description: str = "") -> None:
+        """Log an accuracy table (Azure ML's ``schema_type: accuracy_table`` dict).
+
+        Like the other structured values, it is kept as the run file
+        ``accuracy_table/<name>.json`` with a metric entry pointing at it.
+
+        Parameters
+        ----------
+        name : str
+            The metric's name.
+        value : dict or str
+            The table, as a dict or its JSON text. ``description`` is accepted and ignored.
+
+        Raises
+        ------
+        ValidationError
+            ``value`` is not a dict nor JSON text of one, or ``name`` is not a valid metric name.
+        """
         self._log_structured("accuracy_table", name, value)
 
     def log_residuals(self, name: str, value: Any, description: str = "") -> None:
+        """Log residuals (Azure ML's ``schema_type: residuals`` dict).
+
+        Kept as the run file ``residuals/<name>.json``, with a metric entry pointing at it.
+
+        Raises
+        ------
+        ValidationError
+            ``value`` is not a dict nor JSON text of one, or ``name`` is not a valid metric name.
+        """
         self._log_structured("residuals", name, value)
 
     def log_predictions(self, name: str, value: Any, description: str = "") -> None:
+        """Log predictions (Azure ML's ``schema_type: predictions`` dict).
+
+        Kept as the run file ``predictions/<name>.json``, with a metric entry pointing at it.
+
+        Raises
+        ------
+        ValidationError
+            ``value`` is not a dict nor JSON text of one, or ``name`` is not a valid metric name.
+        """
         self._log_structured("predictions", name, value)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
@@ -385,6 +431,16 @@ class Run:
         timeout_seconds: int | None = None,
         datastore_name: str | None = None,
     ) -> None:
+        """Store local files as run files, ``names[i]`` from ``paths[i]``.
+
+        ``return_artifacts``, ``timeout_seconds`` and ``datastore_name`` are accepted for
+        ``azureml`` compatibility and ignored: the files go to the workspace's artifact store.
+
+        Raises
+        ------
+        ValidationError
+            ``names`` and ``paths`` differ in length.
+        """
         if len(names) != len(paths):
             raise ValidationError("upload_files needs as many names as paths.")
         for name, path in zip(names, paths, strict=True):
@@ -397,6 +453,7 @@ class Run:
         return self._files.upload_folder(name, path)
 
     def get_file_names(self) -> list[str]:
+        """List the run's files (paths such as ``outputs/model.pkl``, ``logs/...``)."""
         return self._files.names()
 
     def download_file(
@@ -405,6 +462,26 @@ class Run:
         output_file_path: str | os.PathLike[str] | None = None,
         _validate_checksum: bool = False,
     ) -> str:
+        """Copy one run file to this machine.
+
+        Parameters
+        ----------
+        name : str
+            The run file, e.g. ``outputs/model.pkl``.
+        output_file_path : str or os.PathLike, optional
+            Where to write it: a file path, or a folder to put it in; the current folder
+            under the file's base name by default.
+
+        Returns
+        -------
+        str
+            The path written.
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            The run has no such file.
+        """
         return self._files.download_file(name, output_file_path)
 
     def download_files(
@@ -416,13 +493,41 @@ class Run:
         append_prefix: bool = True,
         timeout_seconds: int | None = None,
     ) -> list[str]:
+        """Copy the run's files (those starting with ``prefix``, or all) to this machine.
+
+        Parameters
+        ----------
+        prefix : str, optional
+            Only files whose names start with it, e.g. ``outputs/``.
+        output_directory : str or os.PathLike, optional
+            Where to write them; a new temporary folder by default.
+        append_prefix : bool
+            Keep the prefix in the written paths; ``False`` writes them relative to it.
+
+        ``output_paths``, ``batch_size`` and ``timeout_seconds`` are accepted and ignored.
+
+        Returns
+        -------
+        list of str
+            The paths written.
+        """
         return self._files.download_files(prefix, output_directory, append_prefix=append_prefix)
 
     # ---- status --------------------------------------------------------------------------
     def get_status(self) -> str:
+        """Return the run's current status, read from the store (e.g. ``Completed``)."""
         return self._refresh().status
 
     def get_details(self) -> dict[str, Any]:
+        """Return the run's details, as ``azureml``'s ``Run.get_details`` shapes them.
+
+        Returns
+        -------
+        dict
+            ``runId``, ``target``, ``status``, ``startTimeUtc``, ``endTimeUtc``, ``properties``,
+            ``tags``, ``inputDatasets``, ``outputDatasets``, ``runDefinition``, ``logFiles``
+            (log file names) and, for a failed run, ``error``.
+        """
         record = self._refresh()
         definition = record.definition
         return {
@@ -449,6 +554,7 @@ class Run:
         }
 
     def get_details_with_logs(self) -> dict[str, Any]:
+        """Return :meth:`get_details` with the text of each log file in ``logFiles``."""
         details = self.get_details()
         details["logFiles"] = {n: self._files.read_text(n) for n in details["logFiles"]}
         return details
@@ -574,6 +680,22 @@ class Run:
         tag_key: str | None = None,
         tag_values: Sequence[str] | None = None,
     ) -> list[Run]:
+        """Start several interactive child runs.
+
+        Parameters
+        ----------
+        count : int, optional
+            How many, when ``tag_values`` is not given.
+        tag_key : str, optional
+            The tag set on each child (``tag`` when not given).
+        tag_values : sequence of str, optional
+            One child per value, tagged ``tag_key=value``.
+
+        Returns
+        -------
+        list of Run
+            The children, Running until each is completed.
+        """
         if tag_values is not None:
             children = [self.child_run() for _ in tag_values]
             for child, value in zip(children, tag_values, strict=True):
@@ -608,16 +730,20 @@ class Run:
 
     # ---- tags and properties --------------------------------------------------------------
     def tag(self, key: str, value: str | None = None) -> None:
+        """Set one tag; ``value`` ``None`` stores an empty string."""
         self._store.set_tags(self._id, {key: "" if value is None else str(value)})
 
     def set_tags(self, tags: Mapping[str, Any] | Sequence[str]) -> None:
+        """Set several tags; a sequence of keys sets each to an empty string."""
         pairs = tags if isinstance(tags, Mapping) else dict.fromkeys(tags, "")
         self._store.set_tags(self._id, {str(k): str(v) for k, v in pairs.items()})
 
     def get_tags(self) -> dict[str, str]:
+        """Return the run's tags, read from the store."""
         return dict(self._refresh().tags)
 
     def remove_tags(self, tags: Sequence[str] | str) -> None:
+        """Remove the tags with these keys (one key or a sequence of them)."""
         self._store.remove_tags(self._id, [tags] if isinstance(tags, str) else list(tags))
 
     def add_properties(self, properties: Mapping[str, Any]) -> None:
@@ -625,9 +751,11 @@ class Run:
         self._store.add_properties(self._id, {str(k): str(v) for k, v in properties.items()})
 
     def get_properties(self) -> dict[str, str]:
+        """Return the run's properties, read from the store."""
         return dict(self._refresh().properties)
 
     def get_params(self) -> dict[str, str]:
+        """Return the run's parameters (pending ones are written first)."""
         self._logger.flush(self._id)
         return dict(self._refresh().params)
 
