@@ -29,6 +29,26 @@ class PipelineNotFoundError(NotFoundError):
 
 @dataclass(frozen=True)
 class PublishedPipelineRecord:
+    """One published pipeline, as stored in the ``published_pipelines`` table.
+
+    Attributes
+    ----------
+    id : str
+        A random hex id, given at publication.
+    name : str
+    version : str or None
+        The free-text version the publisher gave.
+    description : str or None
+    graph : dict
+        The pipeline graph as JSON, each step pointing at its stored source snapshot.
+    status : str
+        ``"Active"`` or ``"Disabled"``.
+    source_run_id : str or None
+        The pipeline run it was published from, if any.
+    created_at : float
+        Epoch seconds.
+    """
+
     id: str
     name: str
     version: str | None
@@ -41,6 +61,23 @@ class PublishedPipelineRecord:
 
 @dataclass(frozen=True)
 class PipelineEndpointRecord:
+    """One pipeline endpoint, as stored in the ``pipeline_endpoints`` table.
+
+    Attributes
+    ----------
+    id : str
+    name : str
+        Unique in the workspace.
+    description : str or None
+    pipelines : list of str
+        Published pipeline ids; a version is an index into this list, from 0.
+    default_version : int
+        The index of the version a submission without a version runs.
+    status : str
+    created_at : float
+        Epoch seconds.
+    """
+
     id: str
     name: str
     description: str | None
@@ -52,6 +89,35 @@ class PipelineEndpointRecord:
 
 @dataclass(frozen=True)
 class ScheduleRecord:
+    """One schedule, as stored in the ``schedules`` table.
+
+    Attributes
+    ----------
+    id : str
+    name : str
+    pipeline_id : str
+        The published pipeline it submits.
+    experiment_name : str
+        The experiment its runs go to.
+    recurrence : dict
+        ``frequency``, ``interval`` and friends, or ``cron``; with ``time_zone``.
+    parameters : dict
+        Pipeline parameters passed at every firing.
+    description : str or None
+    status : str
+        ``"Active"`` or ``"Disabled"``.
+    next_fire_at : float or None
+        When it fires next (epoch seconds).
+    last_fired_at : float or None
+        When a scheduler last claimed a firing.
+    last_run_id : str or None
+        The pipeline run its last firing started.
+    missed : list of float
+        Firings that fell while no scheduler ran (the last 100 kept).
+    created_at : float
+        Epoch seconds.
+    """
+
     id: str
     name: str
     pipeline_id: str
@@ -83,6 +149,25 @@ class PipelineStore:
         graph: Mapping[str, Any],
         source_run_id: str | None,
     ) -> PublishedPipelineRecord:
+        """Record a published pipeline with status ``"Active"``.
+
+        Parameters
+        ----------
+        pipeline_id : str
+            Its new id (the caller makes it; a taken id fails on the primary key).
+        name : str
+        version : str or None
+        description : str or None
+        graph : Mapping
+            The pipeline graph, stored as JSON.
+        source_run_id : str or None
+            The run it was published from.
+
+        Returns
+        -------
+        PublishedPipelineRecord
+        """
+
         def _add(conn: Connection) -> None:
             conn.execute(
                 insert(t.published_pipelines).values(
@@ -101,6 +186,13 @@ class PipelineStore:
         return self.get_published(pipeline_id)
 
     def get_published(self, pipeline_id: str) -> PublishedPipelineRecord:
+        """The published pipeline with id ``pipeline_id``.
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is none.
+        """
         with self._db.read() as conn:
             row = conn.execute(
                 select(t.published_pipelines).where(t.published_pipelines.c.id == pipeline_id)
@@ -114,6 +206,7 @@ class PipelineStore:
         return _published(row)
 
     def list_published(self, active_only: bool = True) -> list[PublishedPipelineRecord]:
+        """Published pipelines, newest first (only the ``"Active"`` ones when ``active_only``)."""
         p = t.published_pipelines.c
         query = select(t.published_pipelines).order_by(p.created_at.desc())
         if active_only:
@@ -122,6 +215,13 @@ class PipelineStore:
             return [_published(row) for row in conn.execute(query)]
 
     def set_published_status(self, pipeline_id: str, status: str) -> None:
+        """Set a published pipeline's status (``"Active"`` or ``"Disabled"``).
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is no published pipeline with that id.
+        """
         self.get_published(pipeline_id)
         self._db.write(
             lambda conn: conn.execute(
@@ -135,6 +235,30 @@ class PipelineStore:
     def create_endpoint(
         self, endpoint_id: str, name: str, description: str | None, pipeline_id: str
     ) -> PipelineEndpointRecord:
+        """Record a pipeline endpoint whose version 0, the default, is ``pipeline_id``.
+
+        The name check and the insert run in one write transaction.
+
+        Parameters
+        ----------
+        endpoint_id : str
+            Its new id.
+        name : str
+            Its name, which must be free.
+        description : str or None
+        pipeline_id : str
+            The published pipeline of version 0.
+
+        Returns
+        -------
+        PipelineEndpointRecord
+
+        Raises
+        ------
+        ConflictError
+            If a pipeline endpoint of that name exists.
+        """
+
         def _add(conn: Connection) -> None:
             taken = conn.execute(
                 select(t.pipeline_endpoints.c.id).where(t.pipeline_endpoints.c.name == name)
@@ -163,6 +287,13 @@ class PipelineStore:
     def get_endpoint(
         self, *, endpoint_id: str | None = None, name: str | None = None
     ) -> PipelineEndpointRecord:
+        """A pipeline endpoint by id or, when ``endpoint_id`` is not given, by name.
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is none.
+        """
         e = t.pipeline_endpoints.c
         query = select(t.pipeline_endpoints).where(
             e.id == endpoint_id if endpoint_id else e.name == name
@@ -177,6 +308,7 @@ class PipelineStore:
         return _endpoint(row)
 
     def list_endpoints(self) -> list[PipelineEndpointRecord]:
+        """Every pipeline endpoint, sorted by name."""
         with self._db.read() as conn:
             rows = conn.execute(select(t.pipeline_endpoints).order_by(t.pipeline_endpoints.c.name))
             return [_endpoint(row) for row in rows]
@@ -214,6 +346,29 @@ class PipelineStore:
         description: str | None,
         next_fire_at: float,
     ) -> ScheduleRecord:
+        """Record an ``"Active"`` schedule with no firing yet.
+
+        Parameters
+        ----------
+        schedule_id : str
+            Its new id.
+        name : str
+        pipeline_id : str
+            The published pipeline to submit.
+        experiment_name : str
+        recurrence : Mapping
+            The recurrence or cron specification, stored as JSON.
+        parameters : Mapping
+            Pipeline parameters for every firing.
+        description : str or None
+        next_fire_at : float
+            The first firing (epoch seconds).
+
+        Returns
+        -------
+        ScheduleRecord
+        """
+
         def _add(conn: Connection) -> None:
             conn.execute(
                 insert(t.schedules).values(
@@ -237,6 +392,13 @@ class PipelineStore:
         return self.get_schedule(schedule_id)
 
     def get_schedule(self, schedule_id: str) -> ScheduleRecord:
+        """The schedule with id ``schedule_id``.
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is none.
+        """
         with self._db.read() as conn:
             row = conn.execute(select(t.schedules).where(t.schedules.c.id == schedule_id)).first()
         if row is None:
@@ -247,6 +409,7 @@ class PipelineStore:
         return _schedule(row)
 
     def list_schedules(self, active_only: bool = False) -> list[ScheduleRecord]:
+        """Schedules, oldest first; only the ``"Active"`` ones when ``active_only``."""
         query = select(t.schedules).order_by(t.schedules.c.created_at)
         if active_only:
             query = query.where(t.schedules.c.status == "Active")
@@ -256,6 +419,13 @@ class PipelineStore:
     def set_schedule_status(
         self, schedule_id: str, status: str, next_fire_at: float | None = None
     ) -> None:
+        """Set a schedule's status and, if given, its next firing time.
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is no schedule with that id.
+        """
         values: dict[str, Any] = {"status": status}
         if next_fire_at is not None:
             values["next_fire_at"] = next_fire_at
@@ -295,6 +465,7 @@ class PipelineStore:
         return self._db.write(_claim)
 
     def record_fired_run(self, schedule_id: str, run_id: str) -> None:
+        """Remember ``run_id`` as the pipeline run the schedule's last firing started."""
         self._db.write(
             lambda conn: conn.execute(
                 update(t.schedules)
