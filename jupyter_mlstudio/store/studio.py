@@ -66,6 +66,19 @@ class RunOrder:
 
 @dataclass(frozen=True)
 class RunStatusChange:
+    """A run the change feed reports: new since the cursor, or with another status than then.
+
+    Attributes
+    ----------
+    run_id : str
+    experiment_name : str
+    parent_run_id : str or None
+    status : str
+        The run's status now.
+    is_new : bool
+        Whether the run was created after the cursor.
+    """
+
     run_id: str
     experiment_name: str
     parent_run_id: str | None
@@ -75,6 +88,18 @@ class RunStatusChange:
 
 @dataclass(frozen=True)
 class NewMetricPoint:
+    """A numeric metric point the change feed reports (points without a value are left out).
+
+    Attributes
+    ----------
+    run_id : str
+    key : str
+    step : int
+    value : float
+    timestamp : float
+        Epoch seconds.
+    """
+
     run_id: str
     key: str
     step: int
