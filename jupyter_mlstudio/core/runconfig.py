@@ -32,12 +32,40 @@ class DockerConfiguration:
 
 
 class MpiConfiguration:
+    """An MPI job's layout (azureml.core.runconfig.MpiConfiguration).
+
+    Recorded for compatibility: locally the script runs as one process, without an MPI
+    launcher.
+
+    Parameters
+    ----------
+    process_count_per_node : int
+        Processes per node.
+    node_count : int
+        Nodes.
+    """
+
     def __init__(self, process_count_per_node: int = 1, node_count: int = 1) -> None:
         self.process_count_per_node = process_count_per_node
         self.node_count = node_count
 
 
 class PyTorchConfiguration(MpiConfiguration):
+    """A distributed PyTorch job's layout (azureml.core.runconfig.PyTorchConfiguration).
+
+    Recorded for compatibility: locally the script runs as one process; no process group
+    is launched for it.
+
+    Parameters
+    ----------
+    communication_backend : str
+        ``Nccl`` or ``Gloo``.
+    process_count : int, optional
+        Processes in all.
+    node_count : int
+        Nodes.
+    """
+
     def __init__(
         self,
         communication_backend: str = "Nccl",
@@ -50,6 +78,18 @@ class PyTorchConfiguration(MpiConfiguration):
 
 
 class TensorflowConfiguration(MpiConfiguration):
+    """A distributed TensorFlow job's layout (azureml.core.runconfig.TensorflowConfiguration).
+
+    Recorded for compatibility: locally the script runs as one process.
+
+    Parameters
+    ----------
+    worker_count : int
+        Workers.
+    parameter_server_count : int
+        Parameter servers.
+    """
+
     def __init__(self, worker_count: int = 1, parameter_server_count: int = 1) -> None:
         super().__init__(1, 1)
         self.worker_count = worker_count
@@ -89,6 +129,7 @@ class RunConfiguration:
 
     @property
     def environment_variables(self) -> dict[str, str]:
+        """Variables set for the run's process (those of ``environment``)."""
         return self.environment.environment_variables
 
     @environment_variables.setter

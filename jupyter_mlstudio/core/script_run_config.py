@@ -55,10 +55,12 @@ class ScriptRunConfig:
 
     @property
     def compute_target(self) -> Any:
+        """Where the script runs (``run_config.target``): ``'local'`` or a target or its name."""
         return self.run_config.target
 
     @property
     def environment(self) -> Environment:
+        """The environment the script runs in (``run_config.environment``)."""
         return self.run_config.environment
 
     def _submit(
