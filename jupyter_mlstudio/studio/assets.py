@@ -52,9 +52,17 @@ class AssetService:
 
     # ---- datasets --------------------------------------------------------------------------
     def datasets(self) -> list[dict[str, Any]]:
+        """The latest version of each registered dataset, as JSON-ready dicts sorted by name."""
         return [_dataset(r) for r in self._ws._store.datasets.list_latest()]
 
     def dataset_versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of the dataset ``name``, newest first.
+
+        Raises
+        ------
+        DatasetNotFoundError
+            If no dataset of that name is registered.
+        """
         self._ws._store.datasets.get(name)  # 404 for an unknown name
         return [_dataset(r) for r in self._ws._store.datasets.list_versions(name)]
 
@@ -119,10 +127,24 @@ class AssetService:
         return [{**_model(m), "versionCount": counts.get(m.name, 1)} for m in latest]
 
     def model_versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of the model ``name``, newest first.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If no model of that name is registered.
+        """
         Model(self._ws, name)  # 404 for an unknown name
         return [_model(m) for m in Model.list(self._ws, name=name)]
 
     def model(self, name: str, version: int | None = None) -> dict[str, Any]:
+        """One model version (the latest when ``version`` is None) with its lineage and audit trail.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If there is no such model version.
+        """
         model = Model(self._ws, name, version=version)
         return {
             **_model(model),
@@ -132,9 +154,11 @@ class AssetService:
 
     # ---- compute, environments, endpoints ---------------------------------------------------
     def compute(self) -> list[dict[str, Any]]:
+        """The workspace's compute targets, serialized."""
         return [json_safe(c.serialize()) for c in self._ws.compute_targets.values()]
 
     def environments(self) -> list[dict[str, Any]]:
+        """The latest version of every registered environment, with its definition."""
         return [
             {
                 "name": r.name,

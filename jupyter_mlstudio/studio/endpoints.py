@@ -25,9 +25,11 @@ class EndpointService:
         self._ws = workspace
 
     def list(self) -> list[dict[str, Any]]:
+        """Every endpoint of the workspace, serialized."""
         return [json_safe(w.serialize()) for w in Webservice.list(self._ws)]
 
     def get(self, name: str) -> dict[str, Any]:
+        """One endpoint, its state refreshed first, with its deployments, traffic split and port."""
         service = Webservice(self._ws, name)
         service.update_deployment_state()
         return json_safe(
@@ -40,6 +42,7 @@ class EndpointService:
         )
 
     def logs(self, name: str, lines: int = 500) -> dict[str, Any]:
+        """The last ``lines`` lines of the endpoint's log, as ``{"name", "text"}``."""
         return {"name": name, "text": Webservice(self._ws, name).get_logs(num_lines=lines)}
 
     def keys(self, name: str) -> dict[str, Any]:
