@@ -21,13 +21,17 @@ from jupyter_mlstudio.server.hub import EventHub
 
 
 class EventsHandler(JupyterHandler, websocket.WebSocketHandler):
+    """``/events``: the websocket that pushes live events to one studio client."""
+
     auth_resource = "mlstudio"
 
     @property
     def hub(self) -> EventHub:
+        """The server's event hub (from the web app's ``mlstudio_hub`` setting)."""
         return self.settings["mlstudio_hub"]
 
     async def pre_get(self) -> None:
+        """Refuse (403) a user not authorized to read the ``mlstudio`` resource."""
         authorized = await ensure_async(
             self.authorizer.is_authorized(self, self.current_user, "read", "mlstudio")
         )
@@ -36,16 +40,24 @@ class EventsHandler(JupyterHandler, websocket.WebSocketHandler):
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
+        """``GET /events``: upgrade to a websocket; 403 when not authenticated or authorized."""
         await self.pre_get()
         res = super().get(*args, **kwargs)
         if res is not None:
             await res
 
     def open(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Join the hub and greet: ``{"events": [{"type": "hello"}]}``."""
         self.hub.add(self)
         self.write_message(json.dumps({"events": [{"type": "hello"}]}))
 
     def on_message(self, message: str | bytes) -> None:
+        """Follow or unfollow a run's log, as the message asks.
+
+        ``{"type": "follow_log", "runId", "name"?, "offset"?}`` (name defaults to the run's
+        standard log) or ``{"type": "unfollow_log", "runId"}``; other messages are ignored.
+        A studio error is sent back as an event ``{"type": "error", "message"}``.
+        """
         try:
             body = json.loads(message)
             kind, run_id = body.get("type"), str(body.get("runId") or "")
@@ -66,10 +78,12 @@ class EventsHandler(JupyterHandler, websocket.WebSocketHandler):
             self.write_message(json.dumps({"events": [{"type": "error", "message": exc.message}]}))
 
     def send_events(self, events: list[dict[str, Any]]) -> None:
+        """Send ``{"events": events}``; a closed socket leaves the hub instead."""
         try:
             self.write_message(json.dumps({"events": events}, allow_nan=False, default=str))
         except websocket.WebSocketClosedError:
             self.hub.remove(self)
 
     def on_close(self) -> None:
+        """Leave the hub (and stop following logs)."""
         self.hub.remove(self)
