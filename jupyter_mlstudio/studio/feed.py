@@ -39,6 +39,12 @@ class ChangeFeed:
         self._cursor = self._studio.changes(None).cursor
 
     def poll(self) -> list[dict[str, Any]]:
+        """The events since the last poll (see the module docstring for their shapes).
+
+        The first poll only sets the cursor at the present and returns no events. Metric points
+        are grouped into one ``metrics`` event per run and key; when more points arrived than
+        one poll carries, a ``resync`` event follows them.
+        """
         if self._cursor is None:
             self.start()
             return []
@@ -82,6 +88,11 @@ class LogFollower:
         self._offset = offset
 
     def poll(self) -> dict[str, Any] | None:
+        """A ``log`` event with the text written since the last poll, or None when there is none.
+
+        The first poll only finds the end of the log (the client read the tail over REST) and
+        returns None.
+        """
         if self._offset is None:  # start at the end: the client read the tail over REST
             chunk = self._runs.read_log(self.run_id, self.name, tail=0)
             self._offset = chunk.offset if chunk.size else 0

@@ -75,17 +75,47 @@ class PipelineService:
         self._ws = workspace
 
     def published(self, active_only: bool = False) -> list[dict[str, Any]]:
+        """Published pipelines, newest first, with their steps and parameters."""
         return [json_safe(_published(p)) for p in PublishedPipeline.list(self._ws, active_only)]
 
     def get_published(self, pipeline_id: str) -> dict[str, Any]:
+        """One published pipeline with its steps and parameters.
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If there is no published pipeline with that id.
+        """
         return json_safe(_published(PublishedPipeline.get(self._ws, pipeline_id)))
 
     def submit_published(self, pipeline_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Submit a published pipeline with an Azure ML style body; returns the new run's id.
+
+        Parameters
+        ----------
+        pipeline_id : str
+        body : Mapping
+            ``ExperimentName`` and optional ``ParameterAssignments`` (see :func:`parse_submission`).
+
+        Returns
+        -------
+        dict
+            ``Id`` (Azure ML's key) and ``runId``, both the pipeline run's id, and
+            ``experimentName``.
+
+        Raises
+        ------
+        ValidationError
+            If the body is malformed or the pipeline is disabled.
+        PipelineNotFoundError
+            If there is no published pipeline with that id.
+        """
         experiment, params, _ = parse_submission(body)
         run = PublishedPipeline.get(self._ws, pipeline_id).submit(self._ws, experiment, params)
         return {"Id": run.id, "runId": run.id, "experimentName": experiment}
 
     def endpoints(self) -> list[dict[str, Any]]:
+        """Every pipeline endpoint with its default version and that version's pipeline id."""
         return [
             {
                 "id": e.id,
@@ -98,10 +128,25 @@ class PipelineService:
         ]
 
     def submit_endpoint(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Submit a pipeline endpoint's version (``PipelineVersion`` in the body, else the default).
+
+        Returns
+        -------
+        dict
+            ``Id`` and ``runId`` (the pipeline run's id) and ``experimentName``.
+
+        Raises
+        ------
+        ValidationError
+            If the body is malformed, the version does not exist or its pipeline is disabled.
+        PipelineNotFoundError
+            If there is no pipeline endpoint ``name``.
+        """
         experiment, params, version = parse_submission(body)
         endpoint = PipelineEndpoint.get(self._ws, name=name)
         run = endpoint.submit(experiment, params, pipeline_version=version)
         return {"Id": run.id, "runId": run.id, "experimentName": experiment}
 
     def schedules(self) -> list[dict[str, Any]]:
+        """Every schedule, active or not, oldest first, with its next run time and missed count."""
         return [json_safe(_schedule(s)) for s in Schedule.list(self._ws, active_only=False)]
