@@ -61,6 +61,46 @@ def batch_score(
     contract: str = "json",
     show_progress: bool = True,
 ) -> AbstractDataset:
+    """Score a dataset in mini-batches and register the predictions as a dataset.
+
+    The engine behind :meth:`Model.batch_score` (Azure ML v1 did this with a
+    ParallelRunStep pipeline; here it is one call, no cluster). The score.py runs in a child
+    process over mini-batches while a tqdm bar counts them. The job is named by what it
+    scores, so calling again after a failure resumes, skipping finished mini-batches.
+
+    Parameters
+    ----------
+    models : sequence of Model
+        The models the script loads (``AZUREML_MODEL_DIR``); the first gives the workspace.
+    dataset : TabularDataset or FileDataset
+        What to score.
+    inference_config : InferenceConfig
+        The scoring script (``init()`` and ``run()``) and its source folder.
+    output_datastore : Datastore, optional
+        Where the prediction files go; the workspace's default datastore when not given.
+    output_name : str, optional
+        The name the predictions are registered under; ``<dataset name>-scored`` by default.
+    mini_batch_size : int
+        Rows (tabular) or files (file dataset) per call of ``run()``.
+    contract : {'json', 'mini_batch'}
+        ``json`` calls ``run('{"data": rows}')`` as an endpoint would (tabular only);
+        ``mini_batch`` calls ``run(DataFrame)`` or ``run([file paths])``.
+    show_progress : bool
+        Show the progress bar.
+
+    Returns
+    -------
+    TabularDataset
+        The new version of the predictions dataset (Parquet files on ``output_datastore``).
+
+    Raises
+    ------
+    ValidationError
+        A bad ``contract`` or ``mini_batch_size``, a dataset that is neither tabular nor file,
+        or a file dataset with ``contract='json'``.
+    BatchScoringError
+        The script failed; the mini-batches done so far are kept for the next call.
+    """
     from jupyter_mlstudio.core.webservice import _deploy, _files
     from jupyter_mlstudio.data.dataset_factory import TabularDatasetFactory
     from jupyter_mlstudio.data.file_dataset import FileDataset

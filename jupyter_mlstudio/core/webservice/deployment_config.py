@@ -46,12 +46,20 @@ class DeploymentConfiguration:
         return max(1, min(int(wanted), os.cpu_count() or 1))
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a dict (without caller-chosen keys, never stored)."""
         data = asdict(self)
         data.pop("initial_keys")
         return data
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> DeploymentConfiguration:
+        """Rebuild a configuration from :meth:`to_dict`'s output.
+
+        Raises
+        ------
+        ValidationError
+            A bad ``port``, ``max_body_bytes`` or ``workers``.
+        """
         return DeploymentConfiguration(**data)
 
     def validate_configuration(self) -> None:

@@ -82,9 +82,11 @@ class InferenceConfig:
 
     @property
     def entry_script_path(self) -> Path:
+        """The entry script's absolute path (``entry_script`` under ``source_directory``)."""
         return self._resolve(self.entry_script)
 
     def environment_variables(self) -> dict[str, str]:
+        """Return the variables of ``environment`` (empty without one), as strings."""
         if self.environment is None:
             return {}
         return {str(k): str(v) for k, v in (self.environment.environment_variables or {}).items()}
@@ -121,6 +123,14 @@ class InferenceConfig:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The script, runtime, conda file, source folder, description and sample input, the
+            environment's name, variables, definition and fingerprint (``None`` without one).
+        """
         env = self.runtime_environment()
         return {
             "environment_definition": env.get_definition() if env is not None else None,

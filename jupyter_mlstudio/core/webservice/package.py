@@ -63,6 +63,7 @@ class ModelPackage:
         return None
 
     def serialize(self) -> dict[str, Any]:
+        """Return ``location``, ``imageName``, ``imageLabel`` and ``state`` as a dict."""
         return {
             "location": self.location,
             "imageName": self.image_name,
@@ -99,6 +100,38 @@ def package(
     image_name: str | None,
     image_label: str | None,
 ) -> ModelPackage:
+    """Write a Docker build context for serving ``models``; the engine of :meth:`Model.package`.
+
+    Unlike ``azureml``, no image is built and no registry is used: the folder
+    ``<workspace>/.mlstudio/packages/<image_name>-<image_label>/`` holds a Dockerfile,
+    pinned requirements, the source folder, the model files and a README; build it with
+    ``docker build`` wherever Docker runs. A folder of the same name is replaced.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        The workspace of the models.
+    models : sequence of Model
+        The models to include.
+    inference_config : InferenceConfig
+        The scoring script and its requirements.
+    generate_dockerfile : bool
+        Accepted for ``azureml`` compatibility: the Dockerfile is always written.
+    image_name : str, optional
+        The image name; the models' names joined by ``-`` (60 characters at most) by default.
+    image_label : str, optional
+        The image label; the current time (``YYYYmmddHHMMSS``) by default.
+
+    Returns
+    -------
+    ModelPackage
+        The written context (``location`` is its folder).
+
+    Raises
+    ------
+    ValidationError
+        No ``inference_config``.
+    """
     from jupyter_mlstudio.core.webservice._deploy import resolve_models
 
     if inference_config is None:
