@@ -71,6 +71,20 @@ def _fmt(value: Any) -> str:
 
 
 def best_of(series: list[float], maximize: bool) -> float | None:
+    """The best finite value of a metric series, or ``None`` if it has none.
+
+    Parameters
+    ----------
+    series
+        The values a trial logged for the primary metric, in logged order.
+    maximize
+        True to take the largest value, False the smallest.
+
+    Returns
+    -------
+    float or None
+        The best value; ``None`` when the series is empty or only NaN and infinities.
+    """
     values = [v for v in series if v is not None and math.isfinite(v)]
     if not values:
         return None
@@ -97,6 +111,22 @@ class _EventLog:
 
 
 class SweepController:
+    """Runs one sweep to its end, from the state kept in the store (one per process).
+
+    Azure ML runs this loop in its HyperDrive service; here it is a detached local process
+    started by ``Experiment.submit(HyperDriveConfig)``, and a second controller of the same
+    sweep (``resume_sweeps``) adopts the trials already started.
+
+    Parameters
+    ----------
+    workspace
+        The sweep's workspace.
+    run_id
+        The id of the sweep's parent run, whose definition holds the sweep's settings.
+    generation
+        Which start of the controller this is; only one controller may claim a generation.
+    """
+
     def __init__(self, workspace: Workspace, run_id: str, generation: int) -> None:
         self.ws = workspace
         self.tracking = workspace._store.tracking
@@ -127,6 +157,13 @@ class SweepController:
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self) -> None:
+        """Run the sweep until it completes, fails, is canceled or runs out of time.
+
+        Returns at once if another controller claimed this generation or the sweep has
+        already ended. Launches trials up to ``max_concurrent_runs`` (``max_total_runs`` in
+        all), applies the early termination policy, writes progress to the parent's log,
+        and records the end status and the best trial on the parent run.
+        """
         if not self._claim():
             return
         parent = self.tracking.get_run(self.run_id)
@@ -462,6 +499,20 @@ def _outcome(status: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The controller process' entry point: run the sweep named by a JSON spec.
+
+    Parameters
+    ----------
+    argv
+        ``[spec]``, a JSON object with ``workspace_config``, ``run_id`` and optionally
+        ``generation`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 when the loop ended normally; 1 when the controller itself failed (the sweep is
+        then marked Failed and its trials are canceled).
+    """
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(argv[0])
     workspace = Workspace._open(Path(spec["workspace_config"]))
