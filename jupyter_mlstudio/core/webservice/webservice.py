@@ -44,6 +44,16 @@ class Webservice:
     _webservice_type: ClassVar[str] = "Unknown"
 
     def __new__(cls, workspace: Workspace | None = None, name: str | None = None) -> Any:
+        """Return the endpoint named ``name`` as its own subclass.
+
+        As in ``azureml``, ``Webservice(ws, name)`` gives a :class:`LocalWebservice`,
+        :class:`AciWebservice` or :class:`AksWebservice` by where it was deployed.
+
+        Raises
+        ------
+        WebserviceNotFoundError
+            The workspace has no endpoint of that name.
+        """
         if cls is Webservice and workspace is not None and name is not None:
             record = _get(workspace, name)
             return super().__new__(_class_for(record.compute_type))
@@ -243,6 +253,13 @@ class Webservice:
         )
 
     def get_token(self) -> tuple[str, float]:
+        """Refuse: endpoints here use key auth only (``azureml`` AKS token auth is not offered).
+
+        Raises
+        ------
+        WebserviceException
+            Always; use :meth:`get_keys` and send ``Authorization: Bearer <key>``.
+        """
         raise WebserviceException(
             f"Web service {self.name!r} uses key auth, not token auth.",
             hint="Use service.get_keys() and send 'Authorization: Bearer <key>'.",
@@ -351,6 +368,7 @@ class Webservice:
         self._state = "Deleted"
 
     def reload(self) -> None:
+        """Refresh ``state`` and ``error`` (the same as :meth:`update_deployment_state`)."""
         self.update_deployment_state()
 
     # ---- finding -----------------------------------------------------------------------------
@@ -393,11 +411,21 @@ class Webservice:
 
     @property
     def models(self) -> list[Model]:
+        """The model versions the endpoint served when this object was last loaded."""
         from jupyter_mlstudio.core.model import Model
 
         return [Model(self.workspace, n, version=v) for n, v in self._record.models]
 
     def serialize(self) -> dict[str, Any]:
+        """Return the endpoint as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``name``, ``computeType``, ``state``, ``scoringUri``, ``swaggerUri``,
+            ``authEnabled``, ``createdTime``, ``updatedTime``, ``models`` (ids
+            ``name:version``), ``tags``, ``description`` and ``error``.
+        """
         return {
             "name": self.name,
             "computeType": self.compute_type,
