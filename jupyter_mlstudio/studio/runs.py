@@ -31,6 +31,23 @@ _TEXT_SUFFIXES = (".txt", ".log", ".json", ".csv", ".yaml", ".yml", ".py", ".md"
 
 @dataclass(frozen=True)
 class LogChunk:
+    """Whole lines of a run's log read from a byte range.
+
+    Attributes
+    ----------
+    name : str
+        The log's path inside the run.
+    text : str
+        The lines read (UTF-8, undecodable bytes replaced); a partial last line is left for
+        the next read.
+    start : int
+        Byte offset where ``text`` starts.
+    offset : int
+        Byte offset to ask for next (just after the last whole line).
+    size : int
+        The log's size in bytes when it was read (0 when it does not exist yet).
+    """
+
     name: str
     text: str
     start: int  # byte offset where ``text`` starts
@@ -40,6 +57,21 @@ class LogChunk:
 
 @dataclass(frozen=True)
 class Artifact:
+    """What the server needs to send one run file.
+
+    Attributes
+    ----------
+    name : str
+        The file's path inside the run.
+    content_type : str
+        Its MIME type (text for common text suffixes, else guessed from the name).
+    inline : bool
+        Whether it may be shown in the page (images and plain text); other types are sent as
+        downloads.
+    size : int
+        Bytes.
+    """
+
     name: str
     content_type: str
     inline: bool
@@ -78,6 +110,7 @@ class RunService:
 
     # ---- experiments -----------------------------------------------------------------------
     def experiments(self) -> list[dict[str, Any]]:
+        """Every experiment with its run count, active runs and latest run time, sorted by name."""
         return [
             {
                 "name": e["name"],
@@ -130,6 +163,13 @@ class RunService:
         }
 
     def get(self, run_id: str) -> Run:
+        """The SDK :class:`Run` of ``run_id``.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no such run.
+        """
         return Run.get(self._ws, run_id)
 
     def details(self, run_id: str) -> dict[str, Any]:
@@ -162,6 +202,29 @@ class RunService:
         step_max: int | None = None,
         max_points: int = DEFAULT_MAX_POINTS,
     ) -> Series:
+        """One metric's numeric series, downsampled to at most ``max_points`` points.
+
+        Parameters
+        ----------
+        run_id : str
+        key : str
+            The metric's name.
+        step_min, step_max : int, optional
+            Keep only points whose step lies in this range (inclusive).
+        max_points : int
+            2 to 100,000; longer series keep each bucket's lowest and highest point.
+
+        Returns
+        -------
+        Series
+
+        Raises
+        ------
+        ValidationError
+            If ``max_points`` is out of range.
+        RunNotFoundError
+            If there is no such run.
+        """
         if not 2 <= max_points <= 100_000:
             raise ValidationError(f"max_points must be between 2 and 100000, not {max_points}.")
         steps, values, _ = self._store.studio.metric_series(
@@ -170,6 +233,13 @@ class RunService:
         return downsample(key, steps, values, max_points)
 
     def children(self, run_id: str) -> list[dict[str, Any]]:
+        """The direct child runs of ``run_id``, newest first, with their latest metrics.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no such run.
+        """
         self._store.tracking.get_run(run_id)  # 404 for an unknown parent
         records = self._store.tracking.search_runs(RunsFilter(parent_run_id=run_id))
         ids = [r.run_id for r in records]
@@ -199,6 +269,13 @@ class RunService:
 
     # ---- logs ------------------------------------------------------------------------------
     def log_files(self, run_id: str) -> list[str]:
+        """The run's log files (under ``logs/`` or ``azureml-logs/``), sorted.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no such run.
+        """
         self._store.tracking.get_run(run_id)
         return sorted(
             n for n in self._files(run_id).names() if n.startswith(("logs/", "azureml-logs/"))
@@ -238,6 +315,13 @@ class RunService:
 
     # ---- artifacts -------------------------------------------------------------------------
     def artifacts(self, run_id: str) -> list[dict[str, Any]]:
+        """Every file of the run, sorted, with its content type and whether it is shown inline.
+
+        Raises
+        ------
+        RunNotFoundError
+            If there is no such run.
+        """
         self._store.tracking.get_run(run_id)
         files = self._files(run_id)
         out = []
@@ -264,6 +348,15 @@ class RunService:
         return Artifact(name, kind, kind in _INLINE_TYPES, size)
 
     def read_artifact(self, run_id: str, name: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of a run file (the name is checked to stay inside the run).
+
+        Raises
+        ------
+        ValidationError
+            If ``name`` could point outside the run.
+        ArtifactNotFoundError
+            If the run has no such file.
+        """
         return self._files(run_id).read_bytes(confined_name(name), start, end)
 
     def _files(self, run_id: str) -> RunFiles:

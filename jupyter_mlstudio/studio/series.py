@@ -16,6 +16,21 @@ DEFAULT_MAX_POINTS = 2000
 
 @dataclass(frozen=True)
 class Series:
+    """A metric series ready to chart.
+
+    Attributes
+    ----------
+    key : str
+        The metric's name.
+    steps : list of int
+    values : list of float
+        Points without a value are left out.
+    total : int
+        Points with a value in the requested range, before downsampling.
+    downsampled : bool
+        Whether points were dropped to fit the limit.
+    """
+
     key: str
     steps: list[int]
     values: list[float]

@@ -65,9 +65,11 @@ class Studio:
 
     @cached_property
     def feed(self) -> ChangeFeed:
+        """The workspace's change feed, made on first use and kept for the studio's lifetime."""
         return ChangeFeed(self.workspace)
 
     def info(self) -> dict[str, Any]:
+        """The workspace's name, folder, redacted URLs and its details of plain values."""
         ws = self.workspace
         return {
             "loaded": True,

@@ -69,6 +69,7 @@ class ScheduleTicker:
         self._thread = threading.Thread(target=self._loop, name="mlstudio-schedules", daemon=True)
 
     def start(self) -> None:
+        """Start the ticking thread (once; a thread cannot be started twice)."""
         self._thread.start()
 
     def tick(self, now: float | None = None) -> list[str]:
@@ -97,4 +98,5 @@ class ScheduleTicker:
                 log.exception("jupyter_mlstudio: firing schedules failed")
 
     def close(self) -> None:
+        """Ask the thread to stop (after any tick in progress); does not wait for it to end."""
         self._stop.set()
