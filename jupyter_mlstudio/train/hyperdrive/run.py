@@ -34,6 +34,11 @@ class HyperDriveRun(Run):
 
     @property
     def primary_metric_name(self) -> str:
+        """The metric the sweep optimizes, as given to ``HyperDriveConfig``.
+
+        Azure ML's ``HyperDriveRun`` reads it from the run's primary metric config; here it
+        comes from the sweep's definition stored on the parent run.
+        """
         return str(self._sweep.get("primary_metric_name"))
 
     @property

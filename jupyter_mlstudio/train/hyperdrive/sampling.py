@@ -64,6 +64,11 @@ class HyperParameterSampling:
 
     @property
     def properties(self) -> dict[str, Any]:
+        """The sampler's extra settings (a copy), such as ``{"rngseed": 7}``.
+
+        As the ``properties`` azureml's samplers take; here a seeded sampler always has
+        ``rngseed``, drawn at creation when none was given, so the sweep can be replayed.
+        """
         return dict(self._properties)
 
     def to_json(self) -> dict[str, Any]:
@@ -123,6 +128,10 @@ class GridParameterSampling(HyperParameterSampling):
 
     @property
     def grid_size(self) -> int:
+        """How many combinations the grid has: the product of the ``choice`` lengths.
+
+        ``HyperDriveConfig`` caps ``max_total_runs`` at it (and uses it when none is given).
+        """
         return math.prod(len(args[0]) for _, args in self._parameter_space.values())
 
 
