@@ -368,7 +368,7 @@ class Webservice:
         self._state = "Deleted"
 
     def reload(self) -> None:
-        """Refresh ``state`` and ``error`` (the same as :meth:`update_deployment_state`)."""
+        """Reload the endpoint and its ``state`` (as :meth:`update_deployment_state`)."""
         self.update_deployment_state()
 
     # ---- finding -----------------------------------------------------------------------------
@@ -411,7 +411,7 @@ class Webservice:
 
     @property
     def models(self) -> list[Model]:
-        """The model versions the endpoint served when this object was last loaded."""
+        """The model versions the endpoint serves, as of its last load (see :meth:`reload`)."""
         from jupyter_mlstudio.core.model import Model
 
         return [Model(self.workspace, n, version=v) for n, v in self._record.models]
