@@ -376,18 +376,21 @@ class Workspace:
 
     @property
     def compute_targets(self) -> dict[str, ComputeTarget]:
+        """The compute targets by name, typed (``local`` is always there)."""
         from jupyter_mlstudio.core.compute import ComputeTarget
 
         return ComputeTarget.list(self)
 
     @property
     def environments(self) -> dict[str, Environment]:
+        """The curated environments and the latest version of each registered one, by name."""
         from jupyter_mlstudio.core.environment import Environment
 
         return Environment.list(self)
 
     @property
     def datastores(self) -> dict[str, Datastore]:
+        """The registered datastores by name (``workspaceblobstore`` is always there)."""
         from jupyter_mlstudio.core.datastore import Datastore
 
         return {
@@ -416,11 +419,19 @@ class Workspace:
         return {w.name: w for w in Webservice.list(self)}
 
     def get_default_datastore(self) -> Datastore:
+        """Return the default datastore (``workspaceblobstore`` unless changed)."""
         from jupyter_mlstudio.core.datastore import Datastore
 
         return Datastore.get_default(self)
 
     def set_default_datastore(self, name: str) -> None:
+        """Make the datastore ``name`` the default one.
+
+        Raises
+        ------
+        DatastoreNotFoundError
+            The workspace has no datastore of that name.
+        """
         record = self._store.assets.get_datastore(name)
         self._store.assets.register_datastore(
             record.name,
@@ -432,11 +443,28 @@ class Workspace:
         )
 
     def get_run(self, run_id: str) -> Run:
+        """Return the run with id ``run_id``, in whichever experiment it is.
+
+        Raises
+        ------
+        RunNotFoundError
+            The workspace has no run of that id.
+        """
         from jupyter_mlstudio.core.run import Run
 
         return Run.get(self, run_id)
 
     def get_details(self) -> dict[str, Any]:
+        """Return the workspace's details, in the shape of ``azureml``'s ``Workspace.get_details``.
+
+        Returns
+        -------
+        dict
+            ``id`` and ``workspaceid`` (the workspace's folder), ``name``, ``location``
+            (``local`` unless set), ``type`` (``local``), ``friendlyName``, ``creationTime``,
+            ``metadataUrl`` (password hidden), ``artifactRoot``, ``host``, and the Azure keys
+            (``subscription_id``, ``resource_group``...) the workspace's settings hold.
+        """
         info = self._store.assets.workspace_info() or {}
         return {
             "id": str(self.path),
@@ -457,6 +485,13 @@ class Workspace:
         return self.metadata_url
 
     def delete(self, delete_dependent_resources: bool = False, no_wait: bool = False) -> None:
+        """Refuse: a workspace is not deleted from code (its data is yours to keep).
+
+        Raises
+        ------
+        UserErrorException
+            Always; remove the workspace's ``.mlstudio`` folder yourself to delete it.
+        """
         raise UserErrorException(
             "Deleting a workspace from code is not supported: its data is yours to keep.",
             hint=f"Remove the folder {self.path / CONFIG_DIR} yourself to delete it.",
