@@ -44,18 +44,22 @@ class AbstractDataset:
 
     @property
     def name(self) -> str | None:
+        """The registered name (``None`` before registration)."""
         return self._record.name if self._record else None
 
     @property
     def version(self) -> int | None:
+        """The registered version number (``None`` before registration)."""
         return self._record.version if self._record else None
 
     @property
     def description(self) -> str | None:
+        """The registered version's description (``None`` before registration)."""
         return self._record.description if self._record else None
 
     @property
     def tags(self) -> dict[str, str]:
+        """The registered version's tags (empty before registration)."""
         return dict(self._record.tags) if self._record else {}
 
     @property
@@ -70,6 +74,7 @@ class AbstractDataset:
 
     @property
     def data_changed_time(self) -> float | None:
+        """When this version was registered, in seconds since the epoch (``None`` before)."""
         return self._record.created_at if self._record else None
 
     def _derive(self, step: dict[str, Any]) -> AbstractDataset:
@@ -121,6 +126,25 @@ class AbstractDataset:
     def update(
         self, description: str | None = None, tags: Mapping[str, str] | None = None
     ) -> AbstractDataset:
+        """Change this version's description or tags; arguments left ``None`` are kept.
+
+        Parameters
+        ----------
+        description : str, optional
+            The new description.
+        tags : mapping of str to str, optional
+            The new tags, replacing all the old ones.
+
+        Returns
+        -------
+        AbstractDataset
+            This dataset, updated in place.
+
+        Raises
+        ------
+        ValidationError
+            The dataset is not registered.
+        """
         record = self._require_registered("update")
         assert self._workspace is not None
         self._record = self._workspace._store.datasets.update(
@@ -129,9 +153,23 @@ class AbstractDataset:
         return self
 
     def add_tags(self, tags: Mapping[str, str]) -> AbstractDataset:
+        """Add tags (or change their values) on this version; values are stored as strings.
+
+        Raises
+        ------
+        ValidationError
+            The dataset is not registered.
+        """
         return self.update(tags={**self.tags, **{k: str(v) for k, v in tags.items()}})
 
     def remove_tags(self, tags: Sequence[str]) -> AbstractDataset:
+        """Remove the tags with these keys from this version (keys not set are ignored).
+
+        Raises
+        ------
+        ValidationError
+            The dataset is not registered.
+        """
         return self.update(tags={k: v for k, v in self.tags.items() if k not in set(tags)})
 
     def _require_registered(self, what: str) -> DatasetRecord:
