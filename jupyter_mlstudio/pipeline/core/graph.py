@@ -28,6 +28,18 @@ GRAPH_SCHEMA = 1
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One problem found in a pipeline graph.
+
+    Attributes
+    ----------
+    severity : str
+        ``"error"`` (the pipeline cannot run) or ``"warning"``.
+    step : str or None
+        The step's name, or None for a problem of the whole pipeline.
+    message : str
+        What is wrong, in words.
+    """
+
     severity: str  # error | warning
     step: str | None
     message: str

@@ -44,10 +44,16 @@ class PipelineData:
         self._input_name: str | None = None
 
     def as_input(self, input_name: str | None = None) -> PipelineData:
+        """Use the data as a step input (azureml ``PipelineData.as_input``); returns this object.
+
+        ``input_name`` is kept but not used: locally the step gets the folder's path wherever
+        the object appears in its arguments.
+        """
         self._input_name = input_name
         return self
 
     def as_mount(self) -> PipelineData:
+        """Read the data as a mount (azureml); locally it is always a folder on disk, so a no-op."""
         return self
 
     def as_download(
@@ -56,6 +62,10 @@ class PipelineData:
         path_on_compute: str | None = None,
         overwrite: bool | None = None,
     ) -> PipelineData:
+        """Read the data as a download (azureml); locally it is always a folder on disk, so a no-op.
+
+        The arguments are accepted for compatibility and ignored; returns this object.
+        """
         return self
 
     def __repr__(self) -> str:
@@ -80,6 +90,7 @@ class PipelineParameter:
 
     @property
     def type_name(self) -> str:
+        """The default value's type name (``"bool"``, ``"int"``, ``"float"`` or ``"str"``)."""
         return type(self.default_value).__name__
 
     def __repr__(self) -> str:

@@ -143,6 +143,41 @@ class Pipeline:
         parent_run_id: str | None = None,
         **kwargs: Any,
     ) -> PipelineRun:
+        """Run the pipeline in ``experiment_name`` (azureml ``Pipeline.submit``).
+
+        The graph is validated, each step's source directory is snapshotted, and a pipeline
+        run is created; a controller process then runs the steps. When every step can reuse an
+        earlier run, the reuses are recorded at once and no process is started. Returns
+        without waiting; call ``wait_for_completion`` on the run.
+
+        Parameters
+        ----------
+        experiment_name : str
+            The experiment the run goes to (created if new).
+        pipeline_parameters : Mapping, optional
+            Values for the pipeline's ``PipelineParameter`` objects by name.
+        continue_on_step_failure : bool
+            Keep running the steps that do not depend on a failed one.
+        regenerate_outputs : bool
+            Run every step again instead of reusing earlier outputs.
+        parent_run_id : str, optional
+            Accepted for compatibility with azureml and ignored.
+        **kwargs
+            Other azureml arguments, accepted and ignored.
+
+        Returns
+        -------
+        PipelineRun
+
+        Raises
+        ------
+        PipelineValidationError
+            If the graph has errors.
+        ValidationError
+            If a pipeline parameter is unknown or of the wrong type.
+        ComputeTargetException
+            If a step names a compute target the workspace does not have.
+        """
         from jupyter_mlstudio.core.experiment import Experiment
 
         return self._submit(

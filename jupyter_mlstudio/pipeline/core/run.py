@@ -21,6 +21,7 @@ class StepRun(ScriptRun):
 
     @property
     def step_name(self) -> str:
+        """The name of the pipeline step this run ran."""
         return self._record.properties.get("mlstudio.step_name", self.name or self.id)
 
     @property
@@ -50,9 +51,16 @@ class PortDataReference:
         self.path_on_datastore = f"runs/{run_id}/pipeline_data/{name}"
 
     def files(self) -> list[str]:
+        """The output's files, as paths relative to its folder, sorted."""
         return self._workspace._artifacts.list(self.path_on_datastore)
 
     def download(self, local_path: str, overwrite: bool = False, show_progress: bool = True) -> str:
+        """Copy the output's files to ``local_path/<name>``; returns that folder's path.
+
+        Azure ML downloads from the datastore; here the files come from the workspace's
+        artifact store (``path_on_datastore``). ``overwrite`` and ``show_progress`` are
+        accepted for compatibility: existing files are always replaced and no progress is shown.
+        """
         from pathlib import Path
 
         target = Path(local_path) / self.name
@@ -71,6 +79,7 @@ class PipelineRun(ScriptRun):
         return sorted(steps, key=lambda s: order.get(s.step_name, len(order)))
 
     def find_step_run(self, name: str) -> list[StepRun]:
+        """The step runs of the step named ``name`` (an empty list when there is none)."""
         return [s for s in self.get_steps() if s.step_name == name]
 
     def _graph(self) -> dict[str, Any]:
