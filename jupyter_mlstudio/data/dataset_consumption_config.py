@@ -33,9 +33,33 @@ class DatasetConsumptionConfig:
         self.path_on_compute = path_on_compute
 
     def as_mount(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
+        """Give the job the file dataset's files in a folder, linked where they are on this disk.
+
+        A dataset that is exactly one local folder (no steps applied) is given as that folder;
+        otherwise the job gets a folder of its own with links to local files and copies of
+        remote ones, made before the script starts (no FUSE mount). ``path_on_compute`` is
+        kept but not used.
+
+        Raises
+        ------
+        ValidationError
+            The dataset is tabular (pass it as it is and read it with
+            ``run.input_datasets[name].to_pandas_dataframe()``).
+        """
         return self._with("mount", path_on_compute)
 
     def as_download(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
+        """Give the job a copy of the file dataset's files, in a folder of its own.
+
+        The files are copied before the script starts. ``path_on_compute`` is kept but not
+        used.
+
+        Raises
+        ------
+        ValidationError
+            The dataset is tabular (pass it as it is and read it with
+            ``run.input_datasets[name].to_pandas_dataframe()``).
+        """
         return self._with("download", path_on_compute)
 
     def _with(self, mode: str, path_on_compute: str | None) -> DatasetConsumptionConfig:

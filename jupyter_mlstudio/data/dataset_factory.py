@@ -86,6 +86,24 @@ class TabularDatasetFactory:
         set_column_types: Mapping[str, Any] | None = None,
         partition_format: str | None = None,
     ) -> TabularDataset:
+        """Make a tabular dataset from Parquet files.
+
+        Parameters
+        ----------
+        path : DataPath, (Datastore, str), str, or a list of them
+            The files; globs allowed, e.g. ``(ds, 'wine/*.parquet')``, or local paths and URLs.
+        validate : bool
+            Read the first rows now, so that a missing or bad file is reported at once.
+        include_path : bool
+            Add a ``Path`` column with the file each row comes from.
+        set_column_types, partition_format
+            Accepted for ``azureml`` compatibility and ignored (Parquet keeps its own types).
+
+        Returns
+        -------
+        TabularDataset
+            An unregistered dataset; nothing is read until it is used (beyond ``validate``).
+        """
         fmt = {"type": "parquet", "include_path": include_path}
         return TabularDatasetFactory._make(path, fmt, validate)
 
@@ -99,6 +117,25 @@ class TabularDatasetFactory:
         invalid_lines: str = "error",
         encoding: str = "utf8",
     ) -> TabularDataset:
+        """Make a tabular dataset from JSON-lines files (one JSON object per line).
+
+        Parameters
+        ----------
+        path : DataPath, (Datastore, str), str, or a list of them
+            The files; globs allowed, e.g. ``(ds, 'logs/*.jsonl')``, or local paths and URLs.
+        validate : bool
+            Read the first rows now, so that a missing or bad file is reported at once.
+        include_path : bool
+            Add a ``Path`` column with the file each row comes from.
+        set_column_types, partition_format, invalid_lines, encoding
+            Accepted for ``azureml`` compatibility and ignored: types are inferred, files are
+            read as UTF-8, and a bad line is an error.
+
+        Returns
+        -------
+        TabularDataset
+            An unregistered dataset; nothing is read until it is used (beyond ``validate``).
+        """
         fmt = {"type": "json_lines", "include_path": include_path}
         return TabularDatasetFactory._make(path, fmt, validate)
 
