@@ -98,12 +98,24 @@ class FileDataset(AbstractDataset):
         }
 
     def take(self, count: int) -> FileDataset:
+        """Return a new, unregistered dataset of the first ``count`` files."""
         return self._derive({"op": "take", "count": int(count)})  # type: ignore[return-value]
 
     def skip(self, count: int) -> FileDataset:
+        """Return a new, unregistered dataset without the first ``count`` files."""
         return self._derive({"op": "skip", "count": int(count)})  # type: ignore[return-value]
 
     def take_sample(self, probability: float, seed: int | None = None) -> FileDataset:
+        """Return a new, unregistered dataset of a random sample of the files.
+
+        Parameters
+        ----------
+        probability : float
+            The chance each file is kept (between 0 and 1).
+        seed : int, optional
+            The random seed; 0 when not given, so the sample is the same each time (unlike
+            ``azureml``, which picks a seed).
+        """
         return self._derive(  # type: ignore[return-value]
             {"op": "sample", "probability": float(probability), "seed": seed or 0}
         )
@@ -113,6 +125,25 @@ class FileDataset(AbstractDataset):
         percentage: float,
         seed: int | None = None,
     ) -> tuple[FileDataset, FileDataset]:
+        """Split the files at random into two new, unregistered datasets.
+
+        Parameters
+        ----------
+        percentage : float
+            The share of files (between 0 and 1) that go to the first dataset, roughly.
+        seed : int, optional
+            The random seed; 0 when not given, so the split is the same each time.
+
+        Returns
+        -------
+        tuple of FileDataset
+            The first part and the rest; no file is in both.
+
+        Raises
+        ------
+        ValidationError
+            ``percentage`` is not between 0 and 1.
+        """
         if not 0 <= percentage <= 1:
             raise ValidationError(f"percentage must be between 0 and 1, not {percentage!r}.")
         parts = [
@@ -134,6 +165,7 @@ class MountContext:
         self.mount_point = str(mount_point or tempfile.mkdtemp(prefix="mount-"))
 
     def start(self) -> None:
+        """Fill ``mount_point`` with the files: links to local ones, copies of remote ones."""
         root = Path(self.mount_point)
         root.mkdir(parents=True, exist_ok=True)
         for file in self._dataset._selected():
@@ -146,6 +178,7 @@ class MountContext:
                 file.fs.get_file(file.path, str(dest))
 
     def stop(self) -> None:
+        """Remove ``mount_point`` if this context made it (a folder given to it is left)."""
         if self._made:
             shutil.rmtree(self.mount_point, ignore_errors=True)
 
