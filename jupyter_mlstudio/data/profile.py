@@ -18,6 +18,28 @@ BINS = 20
 
 
 def profile_table(table: pa.Table, *, seed: int = 0) -> dict[str, Any]:
+    """Profile a table: per-column counts, types and statistics.
+
+    What :attr:`TabularDataset.profile` holds, computed on registration. Counts, missing
+    values (NaN counts as missing in float columns), distinct counts, min/max/mean/std are
+    over the whole table; histograms (20 bins, numeric columns) and the 10 most common
+    values (non-float columns) are over a random sample of at most 1,000,000 rows.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The data.
+    seed : int
+        Seed of the row sample, so a profile is the same each time.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``column_count``, ``sample_rows``, ``sampled`` (whether a sample was
+        used) and ``columns``: per column ``name``, ``type``, ``missing``,
+        ``missing_share``, ``distinct`` and, where they apply, ``min``, ``max``, ``mean``,
+        ``std``, ``histogram`` (``counts``, ``edges``) and ``top_values``.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -38,6 +38,7 @@ class TabularDataset(AbstractDataset):
         return self._to_arrow().to_pandas()
 
     def to_arrow_table(self) -> pa.Table:
+        """Read the dataset into a ``pyarrow.Table`` (with its steps applied)."""
         return self._to_arrow()
 
     def _make_profile(self) -> dict[str, Any]:
@@ -73,9 +74,18 @@ class TabularDataset(AbstractDataset):
         return first, second  # type: ignore[return-value]
 
     def keep_columns(self, columns: str | list[str], validate: bool = False) -> TabularDataset:
+        """Return a new, unregistered dataset with only these columns.
+
+        A column the data does not have is an error when the data is read (``validate`` is
+        accepted and ignored).
+        """
         return self._derive({"op": "keep_columns", "columns": _columns(columns)})  # type: ignore[return-value]
 
     def drop_columns(self, columns: str | list[str]) -> TabularDataset:
+        """Return a new, unregistered dataset without these columns.
+
+        A column the data does not have is an error when the data is read.
+        """
         return self._derive({"op": "drop_columns", "columns": _columns(columns)})  # type: ignore[return-value]
 
     def filter(self, expression: str) -> TabularDataset:
@@ -87,6 +97,13 @@ class TabularDataset(AbstractDataset):
         return self._derive({"op": "filter", "expression": expression})  # type: ignore[return-value]
 
     def to_csv_files(self, separator: str = ",") -> FileDataset:
+        """Refuse: converting to CSV files is not offered (there is no datastore to write to).
+
+        Raises
+        ------
+        UserErrorException
+            Always; write the DataFrame with ``Dataset.Tabular.register_pandas_dataframe``.
+        """
         raise UserErrorException(
             "to_csv_files needs a datastore to write to.",
             hint="Use Dataset.Tabular.register_pandas_dataframe.",
