@@ -20,6 +20,7 @@ API_PREFIX = "mlstudio/api/v1"
 _ID = r"(?P<run_id>[^/]+)"
 _NAME = r"(?P<name>[^/]+)"
 _PID = r"(?P<pipeline_id>[^/]+)"
+_NODE = r"(?P<node_id>[^/]+)"
 
 ROUTES: list[tuple[str, Any]] = [
     ("workspace", workspace.WorkspaceHandler),
@@ -59,5 +60,9 @@ ROUTES: list[tuple[str, Any]] = [
     ("designer/validate", designer.DesignerValidateHandler),
     ("designer/runs", designer.DesignerRunsHandler),
     (f"designer/runs/{_ID}/nodes", designer.DesignerRunNodesHandler),
+    (f"designer/runs/{_ID}/nodes/{_NODE}/outputs", designer.DesignerNodeOutputsHandler),
+    (f"designer/runs/{_ID}/clone", designer.DesignerCloneHandler),
+    (f"designer/runs/{_ID}/inference", designer.DesignerInferenceHandler),
+    ("designer/deploy", designer.DesignerDeployHandler),
     ("events", events.EventsHandler),
 ]

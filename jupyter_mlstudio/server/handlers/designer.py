@@ -25,6 +25,8 @@ class _DesignerHandler(StudioHandler):
 
 
 class DesignerComponentsHandler(_DesignerHandler):
+    """``/designer/components``: the designer's palette (``GET``)."""
+
     @authenticated
     async def get(self) -> None:
         """The palette: built-in components and registered datasets as Import Data presets."""
@@ -32,6 +34,8 @@ class DesignerComponentsHandler(_DesignerHandler):
 
 
 class DesignerValidateHandler(_DesignerHandler):
+    """``/designer/validate``: check a designer document without running it (``POST``)."""
+
     @authenticated
     async def post(self) -> None:
         """``{document, path}`` -> ``{problems, errors}``."""
@@ -41,6 +45,8 @@ class DesignerValidateHandler(_DesignerHandler):
 
 
 class DesignerRunsHandler(_DesignerHandler):
+    """``/designer/runs``: submit a designer document as a pipeline run (``POST``)."""
+
     @authenticated
     async def post(self) -> None:
         """``{document, path, experiment, parameters}`` -> ``{runId, experimentName, nodes}``."""
@@ -55,6 +61,8 @@ class DesignerRunsHandler(_DesignerHandler):
 
 
 class DesignerRunNodesHandler(_DesignerHandler):
+    """``/designer/runs/{run_id}/nodes``: the live status of each node of a designer run."""
+
     @authenticated
     async def get(self, run_id: str) -> None:
         """Node id -> ``{status, stepRunId, stepName, reusedRunId}`` of a designer run."""
@@ -62,6 +70,8 @@ class DesignerRunNodesHandler(_DesignerHandler):
 
 
 class DesignerResolveHandler(_DesignerHandler):
+    """``/designer/components/resolve``: components from user notebooks and scripts."""
+
     @authenticated
     async def post(self) -> None:
         """``{refs, path}`` -> ``{components, problems}``: interfaces of user notebooks and
@@ -69,3 +79,51 @@ class DesignerResolveHandler(_DesignerHandler):
         body = self.json_body()
         path = _path(body)
         self.send(await self.designer_call(lambda d: d.resolve_components(body.get("refs"), path)))
+
+
+class DesignerNodeOutputsHandler(_DesignerHandler):
+    """``/designer/runs/{run_id}/nodes/{node_id}/outputs``: what one node produced."""
+
+    @authenticated
+    async def get(self, run_id: str, node_id: str) -> None:
+        """What a node of a designer run produced: each output port (a DataFrame's first
+        rows and profile, a Metrics port's values), the step's metrics and images."""
+        rows = self.int_arg("rows", 100, lo=0, hi=10_000)
+        assert rows is not None
+        self.send(await self.designer_call(lambda d: d.node_outputs(run_id, node_id, rows)))
+
+
+class DesignerCloneHandler(_DesignerHandler):
+    """``/designer/runs/{run_id}/clone``: a new draft document from a run (``POST``)."""
+
+    @authenticated
+    async def post(self, run_id: str) -> None:
+        """A new draft ``.mlpipeline`` of the run's document with the run's parameter values
+        as defaults -> ``{path, name, parameters}``."""
+        self.send(await self.designer_call(lambda d: d.clone(run_id)), status=201)
+
+
+class DesignerInferenceHandler(_DesignerHandler):
+    """``/designer/runs/{run_id}/inference``: a training run's inference pipeline (``POST``)."""
+
+    @authenticated
+    async def post(self, run_id: str) -> None:
+        """``{modelName?}``: the Completed training run's inference pipeline, saved as a new
+        ``.mlpipeline`` beside the training document -> ``{path, name, models}``."""
+        body = self.json_body()
+        name = body.get("modelName")
+        self.send(await self.designer_call(lambda d: d.inference(run_id, name)), status=201)
+
+
+class DesignerDeployHandler(_DesignerHandler):
+    """``/designer/deploy``: serve an inference document as an endpoint (``POST``)."""
+
+    @authenticated
+    async def post(self) -> None:
+        """``{path, endpoint, overwrite?}``: serve an inference document as a real-time
+        endpoint -> ``{name, state, scoringUri, document}`` once it has started."""
+        body = self.json_body()
+        answer = await self.designer_call(
+            lambda d: d.deploy(body.get("path"), body.get("endpoint"), body.get("overwrite"))
+        )
+        self.send(answer, status=201)
