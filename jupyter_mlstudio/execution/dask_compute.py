@@ -62,6 +62,7 @@ _MODULE = "jupyter_mlstudio.execution.dask_compute"
 
 
 def is_dask_target(record: ComputeTargetRecord) -> bool:
+    """Tell whether a target runs its jobs on Dask (an ``AmlCompute`` cluster or ``Dask``)."""
     return record.type in (CLUSTER_TYPE, ATTACHED_TYPE)
 
 
@@ -283,6 +284,13 @@ class DaskLauncher:
         self.client = client
 
     def __call__(self, spec: JobSpec) -> tuple[int, float | None]:
+        """Submit ``spec``'s supervisor as a fire-and-forget task; the run is marked Queued.
+
+        Returns
+        -------
+        tuple of (int, None)
+            ``(0, None)``: no local process id, as the run's process is on a worker.
+        """
         from distributed import fire_and_forget
 
         # Until a worker starts its supervisor, the cluster process drives the run: if the

@@ -43,6 +43,19 @@ def _heartbeat_seconds() -> float:
 
 
 class Supervisor:
+    """Drive one job from its spec to a final status (see the module's docstring).
+
+    Opens the workspace's store from ``spec.metadata_url``; :meth:`run` does the work.
+    Setting ``cancel`` stops the job as canceled; setting ``lost`` stops it as failed
+    (:func:`main` sets them on SIGTERM or SIGINT, and on SIGUSR1: the worker that started
+    it died).
+
+    Parameters
+    ----------
+    spec : JobSpec
+        The job.
+    """
+
     def __init__(self, spec: JobSpec) -> None:
         self.spec = spec
         self.store = open_store(spec.metadata_url, migrate=False)
@@ -58,6 +71,14 @@ class Supervisor:
 
     # ---- steps -------------------------------------------------------------------------
     def run(self) -> None:
+        """Run the job to its end and record its final status.
+
+        Prepares the environment (Preparing), waits for a slot on the target (Queued), copies
+        the snapshot and the inputs into a fresh folder, runs the command (Running) with its
+        output appended to the run's log, then uploads ``outputs/`` and ``logs/``
+        (Finalizing) and records Completed, Failed or Canceled. The folder is removed at the
+        end.
+        """
         spec = self.spec
         self.tracking.update_run(spec.run_id, process=this_process())
         if spec.environment is not None and not self._prepare_environment():
@@ -444,6 +465,14 @@ def _last_error_line(tail: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the supervisor of the job spec given as JSON in ``argv[0]``; the process entry point.
+
+    Returns
+    -------
+    int
+        0, or 1 when the supervisor itself failed (the run is then recorded Failed with
+        code ``SupervisorError``, never left Running).
+    """
     argv = sys.argv[1:] if argv is None else argv
     spec = JobSpec.from_json(argv[0])
     supervisor = Supervisor(spec)

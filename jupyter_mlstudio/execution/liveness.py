@@ -20,6 +20,7 @@ STALE_BEATS = 6
 
 
 def process_start_time(pid: int) -> float | None:
+    """Return when process ``pid`` started (seconds since the epoch), or ``None`` if it is gone."""
     try:
         return psutil.Process(pid).create_time()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -38,6 +39,11 @@ def _identity(pid: int) -> tuple[int, str, float]:
 
 
 def is_alive(pid: int, started_at: float | None) -> bool:
+    """Tell whether process ``pid`` runs and is the same process that started at ``started_at``.
+
+    A zombie, a process not visible to us, or a reused id (start times more than 0.5 s
+    apart) counts as dead.
+    """
     try:
         proc = psutil.Process(pid)
         if started_at is not None and abs(proc.create_time() - started_at) > 0.5:

@@ -36,6 +36,7 @@ _MODULE = "jupyter_mlstudio.execution.local_pool"
 
 
 def enabled() -> bool:
+    """Tell whether the warm forker may be used (``MLSTUDIO_LOCAL_FORKER`` not 0, and fork)."""
     return os.environ.get("MLSTUDIO_LOCAL_FORKER", "1") != "0" and hasattr(os, "fork")
 
 
@@ -52,6 +53,7 @@ def _code_version() -> str:
 
 
 def socket_path() -> Path:
+    """Return the socket of this machine's forker for this user, Python and code version."""
     return Path(tempfile.gettempdir()) / f"mlstudio-forker-{os.getuid()}-{_code_version()}.sock"
 
 

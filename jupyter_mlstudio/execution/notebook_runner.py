@@ -24,6 +24,22 @@ __all__ = ["KernelPool", "NotebookOutcome", "run_notebook"]
 
 @dataclass
 class NotebookOutcome:
+    """The result of :func:`run_notebook`.
+
+    Attributes
+    ----------
+    ok : bool
+        Whether every cell ran without an error.
+    error : dict or None
+        Why not: ``code`` (``NotebookCellError``, ``KernelDied`` or ``Canceled``) and
+        ``message``; a cell error adds ``cellIndex``, ``ename``, ``evalue`` and the last 20
+        lines of ``traceback``.
+    cells : int
+        Cells in the notebook.
+    timings : dict of str to float
+        Seconds spent: ``prepare`` (readying the kernel) and ``total``.
+    """
+
     ok: bool
     error: dict[str, Any] | None = None
     cells: int = 0
@@ -105,6 +121,7 @@ class KernelPool:
         return item
 
     def close(self) -> None:
+        """Stop taking kernels: wait for those starting, and shut down the unused ones."""
         with self._lock:
             self._closed = True
         for thread in self._starting:

@@ -9,6 +9,37 @@ from typing import Any
 
 @dataclass(frozen=True)
 class JobSpec:
+    """What a job supervisor needs to know, passed to it as JSON (see :mod:`.job`).
+
+    Attributes
+    ----------
+    run_id : str
+        The run the supervisor drives.
+    metadata_url, artifact_root, artifact_options
+        Where the workspace's metadata and files are.
+    workspace_config : str
+        The path of the workspace's config file, given to the job as
+        ``MLSTUDIO_WORKSPACE_CONFIG`` (so ``Run.get_context()`` finds the workspace).
+    target : str
+        The compute target whose slots the job takes.
+    max_concurrency : int
+        Jobs at once on that target.
+    python : str
+        The interpreter ``command`` starts with; a built environment's Python replaces it.
+    command : list of str
+        The program and its arguments, run in a copy of the run's snapshot.
+    environment_variables : dict of str to str
+        Set for the command.
+    max_run_duration_seconds : float, optional
+        The time limit; the command is stopped after it.
+    inputs : list of dict
+        Dataset files put under ``inputs/<name>`` before the command runs.
+    outputs : list of str
+        Folders the command writes (pipeline data); one left empty fails the run.
+    environment, environment_fingerprint
+        The environment's definition and fingerprint, built before the command runs.
+    """
+
     run_id: str
     metadata_url: str
     artifact_root: str
@@ -32,8 +63,10 @@ class JobSpec:
     environment_fingerprint: str | None = None
 
     def to_json(self) -> str:
+        """Return the spec as JSON text."""
         return json.dumps(asdict(self))
 
     @staticmethod
     def from_json(text: str) -> JobSpec:
+        """Read a spec from :meth:`to_json`'s text."""
         return JobSpec(**json.loads(text))
