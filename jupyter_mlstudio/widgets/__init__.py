@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.widgets.browsers import DatasetBrowser, ModelBrowser, RunBrowser
+    from jupyter_mlstudio.widgets.designer import Designer
     from jupyter_mlstudio.widgets.run_details import RunDetails, register_view
 
-__all__ = ["DatasetBrowser", "ModelBrowser", "RunBrowser", "RunDetails", "register_view"]
+__all__ = [
+    "DatasetBrowser",
+    "Designer",
+    "ModelBrowser",
+    "RunBrowser",
+    "RunDetails",
+    "register_view",
+]
 
 _WHERE = {
     "RunDetails": "run_details",
@@ -22,6 +30,7 @@ _WHERE = {
     "DatasetBrowser": "browsers",
     "ModelBrowser": "browsers",
     "RunBrowser": "browsers",
+    "Designer": "designer",
 }
 
 
