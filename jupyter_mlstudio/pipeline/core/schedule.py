@@ -96,6 +96,7 @@ class ScheduleRecurrence:
         _zone(self.time_zone)
 
     def to_dict(self) -> dict[str, Any]:
+        """The recurrence as the JSON the store keeps (``start_time`` as ISO 8601 text)."""
         start = self.start_time
         if isinstance(start, datetime):
             start = start.isoformat()
@@ -176,7 +177,17 @@ def next_firing(recurrence: Mapping[str, Any], after: float) -> float:
 
 
 class Schedule:
-    """A schedule of a published pipeline (azureml.pipeline.core.Schedule)."""
+    """A schedule of a published pipeline (azureml.pipeline.core.Schedule).
+
+    In Azure ML SDK v1 the service fires a schedule, on a recurrence or when blobs change
+    in a datastore. Here the schedule is a row of the workspace's metadata database and
+    any process that calls :func:`run_due_schedules` fires it (the Jupyter server
+    extension does so periodically); nothing fires while no such process runs. Datastore
+    schedules are refused; a ``cron=`` expression may be given instead of a recurrence.
+    Each firing is claimed in the database, so several schedulers never start it twice;
+    firings that fell while no scheduler ran are listed in :attr:`missed_firings`, and
+    only the latest of them is run.
+    """
 
     def __init__(self, workspace: Workspace, record: ScheduleRecord) -> None:
         self._workspace = workspace
@@ -190,6 +201,7 @@ class Schedule:
 
     @property
     def next_run_time(self) -> datetime | None:
+        """When the schedule fires next (UTC), as of when this object was loaded; None if unset."""
         fire = self._record.next_fire_at
         return None if fire is None else datetime.fromtimestamp(fire, UTC)
 
@@ -259,12 +271,33 @@ class Schedule:
 
     @staticmethod
     def get(workspace: Workspace, id: str) -> Schedule:
+        """The schedule ``id`` (azureml ``Schedule.get``).
+
+        Raises
+        ------
+        PipelineNotFoundError
+            If the workspace has no schedule with that id.
+        """
         return Schedule(workspace, workspace._store.pipelines.get_schedule(id))
 
     @staticmethod
     def list(
         workspace: Workspace, pipeline_id: str | None = None, active_only: bool = True
     ) -> list[Schedule]:
+        """The workspace's schedules, oldest first (azureml ``Schedule.list``).
+
+        Parameters
+        ----------
+        workspace : Workspace
+        pipeline_id : str, optional
+            Only the schedules of this published pipeline.
+        active_only : bool
+            Leave out disabled schedules (the default, as in Azure ML).
+
+        Returns
+        -------
+        list of Schedule
+        """
         return [
             Schedule(workspace, r)
             for r in workspace._store.pipelines.list_schedules(active_only)
@@ -279,10 +312,19 @@ class Schedule:
         self._refresh()
 
     def disable(self, wait_for_provisioning: bool = False, wait_timeout: int = 3600) -> None:
+        """Stop firing (azureml ``Schedule.disable``); runs already started go on.
+
+        ``wait_for_provisioning`` and ``wait_timeout`` are accepted for compatibility and
+        ignored: nothing is provisioned locally.
+        """
         self._workspace._store.pipelines.set_schedule_status(self.id, "Disabled")
         self._refresh()
 
     def get_last_pipeline_run(self) -> PipelineRun | None:
+        """The pipeline run the last firing started, or None before any (azureml).
+
+        The schedule is reloaded first, so a firing by another process is seen.
+        """
         from jupyter_mlstudio.core.run import Run
 
         self._refresh()
