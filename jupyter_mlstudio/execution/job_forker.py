@@ -79,6 +79,17 @@ def fork_supervisor(
 
 
 def main() -> int:
+    """Serve fork requests from stdin until it closes (the protocol is in the module's docstring).
+
+    Each line is a job spec (JSON); the reply is ``<pid> <start time>``, or
+    ``error <reason>`` when the fork failed. When stdin closes, the supervisors still
+    running get SIGUSR1.
+
+    Returns
+    -------
+    int
+        0.
+    """
     preload()
     children: set[int] = set()
 
