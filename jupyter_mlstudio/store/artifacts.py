@@ -42,7 +42,24 @@ def _check_relative(path: str) -> str:
 
 
 class ArtifactStore:
-    """Files under one root URL (a local folder by default, or s3://, abfs://, gs://...)."""
+    """Files under one root URL (a local folder by default, or s3://, abfs://, gs://...).
+
+    Paths are relative to the root and checked never to leave it; where things go (run
+    files, snapshots, models) is decided by the callers. Each file write is atomic, but
+    nothing locks a path: when two writers write the same path, the last whole write wins.
+
+    Parameters
+    ----------
+    root : str
+        A folder or an fsspec URL.
+    storage_options : dict, optional
+        Passed to the fsspec filesystem (credentials, endpoints...).
+
+    Raises
+    ------
+    UserErrorException
+        If the URL's protocol needs an fsspec backend that is not installed.
+    """
 
     def __init__(self, root: str, storage_options: dict[str, object] | None = None) -> None:
         self.root_url = root

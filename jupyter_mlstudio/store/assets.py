@@ -21,7 +21,14 @@ from jupyter_mlstudio.store.entities import ComputeTargetRecord, DatastoreRecord
 
 
 class AssetStore:
-    """Typed access to the workspace row, environments, compute targets and datastores."""
+    """Typed access to the workspace row, environments, compute targets and datastores.
+
+    Rows live in the metadata database's ``workspace``, ``environments``,
+    ``compute_targets`` and ``datastores`` tables. The SDK keeps datastore secrets out of
+    them: a datastore's options say only where its credentials are. Each change is one
+    write transaction; creations read before they insert and are retried on a unique-key
+    clash, so two processes registering the same name end with one row.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -75,7 +75,13 @@ class DatasetUse:
 
 
 class DatasetStore:
-    """Typed access to dataset versions and the runs that used them."""
+    """Typed access to dataset versions and the runs that used them.
+
+    Versions live in the metadata database's ``datasets`` table (the definition, not the
+    data, which stays where the definition points); uses by runs in ``run_datasets``. A
+    new version number is taken inside the insert's transaction and the insert is
+    retried on a unique-key clash, so two processes registering at once get two versions.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -16,7 +16,12 @@ from jupyter_mlstudio.store.entities import ModelRecord
 
 
 class ModelStore:
-    """Typed access to registered models."""
+    """Typed access to registered models.
+
+    Records live in the metadata database's ``models`` table; a model's files are in the
+    artifact store at the record's ``artifact_path`` and are handled by the caller, not
+    here. A new version number is taken inside the insert's transaction.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -134,7 +134,15 @@ class ScheduleRecord:
 
 
 class PipelineStore:
-    """Typed access to published pipelines, pipeline endpoints and schedules."""
+    """Typed access to published pipelines, pipeline endpoints and schedules.
+
+    Rows live in the metadata database's ``published_pipelines``, ``pipeline_endpoints``
+    and ``schedules`` tables; the step sources a published graph points at are
+    content-addressed snapshots in the artifact store (``pipeline_snapshots/<hash>``).
+    Each change is one write transaction; ``update_endpoint`` reads and rewrites an
+    endpoint's versions in one, and ``claim_firing`` is a compare-and-set on the due
+    time, so concurrent schedulers never both claim one firing.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -119,7 +119,12 @@ class ChangeBatch:
 
 
 class StudioStore:
-    """Studio queries over the tracking tables. Every method is one transaction."""
+    """Studio queries over the tracking tables.
+
+    Each query method reads in one transaction. The deletions find the runs (and their
+    descendants) first and then delete their rows in one write transaction; the runs'
+    files in the artifact store are left to the caller.
+    """
 
     def __init__(self, db: Database, tracking: TrackingStore) -> None:
         self._db = db

@@ -31,7 +31,17 @@ _IN_CHUNK = 500  # SQLite allows 32,766 bound parameters; keep IN lists well und
 
 
 class TrackingStore:
-    """Typed access to experiments, runs and metrics. Every method is one transaction."""
+    """Typed access to experiments, runs and metrics.
+
+    Rows live in the workspace's metadata database: ``experiments``, ``runs``,
+    ``run_tags``, ``run_properties``, ``run_params``, ``metrics`` (every logged point) and
+    ``latest_metrics`` (each key's latest point and count, kept in the same transaction).
+    Every change is one write transaction (:meth:`Database.write`); a method that returns
+    the changed record reads it back afterwards. Several processes may write at once: run
+    numbers come from a counter bumped inside the run's insert, ``update_run`` with
+    ``only_from`` is a compare-and-set, and ``acquire_slot`` counts busy runs and takes a
+    slot in one transaction (with a row lock on PostgreSQL).
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -192,7 +202,7 @@ class TrackingStore:
         process: tuple[int, str, float] | None = None,
         experiment: ExperimentRecord | None = None,
     ) -> RunRecord:
-        """Create a run (and its experiment if new); the run's number counts up per workspace.
+        """Create a run (and its experiment if new); the run's number counts up per experiment.
 
         ``process`` is (pid, host, process start time) of whoever drives the run.
         """
@@ -204,7 +214,7 @@ class TrackingStore:
         definition_json = dumps(dict(definition or {}))
 
         def _create(conn: Connection) -> int:
-            # One counter for the whole workspace, bumped under the write lock (row lock in
+            # One counter per experiment, bumped under the write lock (row lock in
             # PostgreSQL), so numbers never repeat however many processes create runs.
             number = conn.execute(self._statement("bump_counter"), {"exp_id": exp_id}).scalar_one()
             pk = conn.execute(
