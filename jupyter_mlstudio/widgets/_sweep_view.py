@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlstudio.widgets._charts import LiveFigure, chart_row, line_figure
+from jupyter_mlstudio.widgets._charts import LineChart, ParallelChart, chart_row
 from jupyter_mlstudio.widgets._html import duration, fmt, status_badge, table
 from jupyter_mlstudio.widgets._series import SeriesBuffer, gc_paused
 from jupyter_mlstudio.widgets._table import Table
@@ -38,20 +38,22 @@ class SweepView(RunView):
         self.trials: list[dict[str, Any]] = []  # best first
         self.curves: dict[str, SeriesBuffer] = {}
         self.info = w.HTML(_sweep_info(sweep))
-        self.chart = line_figure(f"Primary metric: {self.metric}", height=320, width=560)
-        self.chart.layout.showlegend = True
-        self.parallel = _parcoords_figure()
+        self.chart = LineChart(
+            f"Primary metric: {self.metric}",
+            y_label=self.metric,
+            height=320,
+            width=560,
+            legend=True,
+        )
+        self.parallel = ParallelChart("Parameters and metric")
+        self.parallel.reverse_colors(not self.maximize)
         self.table = Table(["Trial", "Status", self.metric], self.open_trial, page_size=12)
         self.detail = w.VBox()
         self.log = LogPanel(studio, run.id)
         self._load_trials()
         self.log.read()
         self.header.show(self.summary)
-        self.chart_view = LiveFigure(self.chart)
-        self.parallel_view = LiveFigure(self.parallel)
-        self._draw_curves()
-        self._draw_parallel()
-        charts = chart_row([self.chart_view.widget, self.parallel_view.widget])
+        charts = chart_row([self.chart.widget, self.parallel.widget])
         self.widget = w.VBox(
             [
                 self.header.widget,
@@ -183,36 +185,18 @@ class SweepView(RunView):
         )
 
     def _draw_curves(self) -> None:
-        traces = []
-        for trial in sorted(self.trials, key=lambda t: t["run_id"]):
-            buffer = self.curves.get(trial["run_id"])
-            if buffer is None or not len(buffer):
-                continue
-            x, y = buffer.chart_points()
-            early = bool(trial["early_termination"])
-            traces.append(
-                {
-                    "type": "scatter",
-                    "x": x,
-                    "y": y,
-                    "mode": "lines+markers",
-                    "name": _short(trial) + (" (stopped early)" if early else ""),
-                    "line": {"dash": "dot" if early else "solid"},
-                    "marker": {"symbol": "x" if early else "circle", "size": 5},
-                }
-            )
-        with self.chart.batch_update():
-            names = [t.name for t in self.chart.data]
-            if names != [t["name"] for t in traces]:
-                self.chart.data = []
-                for trace in traces:
-                    self.chart.add_trace(trace)
-            else:
-                for existing, trace in zip(self.chart.data, traces, strict=True):
-                    existing.x, existing.y = trace["x"], trace["y"]
-                    existing.line.dash = trace["line"]["dash"]
-        if hasattr(self, "chart_view"):
-            self.chart_view.show()
+        names = []
+        with self.chart.figure.hold_sync():
+            for trial in sorted(self.trials, key=lambda t: t["run_id"]):
+                buffer = self.curves.get(trial["run_id"])
+                if buffer is None or not len(buffer):
+                    continue
+                x, y = buffer.chart_points()
+                early = bool(trial["early_termination"])
+                name = _short(trial) + (" (stopped early)" if early else "")
+                names.append(name)
+                self.chart.set_line(name, x, y, dashed=early, marker="cross" if early else None)
+            self.chart.keep_lines(names)
 
     def _draw_parallel(self) -> None:
         scored = [t for t in self.trials if t["best_primary_metric"] is not None]
@@ -236,17 +220,7 @@ class SweepView(RunView):
                 )
         values = [t["best_primary_metric"] for t in scored]
         dimensions.append({"label": self.metric, "values": values})
-        with self.parallel.batch_update():
-            trace = self.parallel.data[0]
-            trace.dimensions = dimensions if scored else []
-            trace.line = {
-                "color": values,
-                "colorscale": "Viridis",
-                "reversescale": not self.maximize,
-                "showscale": True,
-            }
-        if hasattr(self, "parallel_view"):
-            self.parallel_view.show()
+        self.parallel.set_data(dimensions if scored else [], values)
 
     def open_trial(self, run_id: str) -> None:
         """Show one trial's own details (its metrics, log and files) under the table."""
@@ -295,21 +269,6 @@ class SweepView(RunView):
         data["children_metrics"] = {rid: b.values.tolist() for rid, b in self.curves.items()}
         data["primary_metric"] = {"name": self.metric, "maximize": self.maximize}
         return data
-
-
-def _parcoords_figure() -> Any:
-    import plotly.graph_objects as go
-
-    return go.Figure(
-        data=[go.Parcoords(dimensions=[])],
-        layout={
-            "title": {"text": "Parameters and metric", "font": {"size": 13}, "x": 0.02},
-            "height": 320,
-            "width": 560,
-            "margin": {"l": 60, "r": 50, "t": 80, "b": 30},
-            "template": "none",
-        },
-    )
 
 
 def _sweep_info(sweep: dict[str, Any]) -> str:

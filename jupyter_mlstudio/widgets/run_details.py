@@ -6,8 +6,9 @@
     RunDetails(run).show()
 
 The view is chosen by the run's type: a script or interactive run shows its metrics as live
-charts, tables, log and files; a HyperDrive sweep its trials; a pipeline its step graph. Other
-run types can add a view with :func:`register_view` (AutoML adds its leaderboard this way).
+charts, tables, log and files; a HyperDrive sweep its trials; a pipeline its step graph; an
+AutoML run its leaderboard and best model. Other run types can add a view with
+:func:`register_view`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ ViewFactory = Callable[["Run", "Studio"], "RunView"]
 _VIEWS: dict[str, str | ViewFactory] = {
     "hyperdrive": "jupyter_mlstudio.widgets._sweep_view:SweepView",
     "azureml.PipelineRun": "jupyter_mlstudio.widgets._pipeline_view:PipelineView",
-    # AutoML's parent run gets its leaderboard view here once train.automl lands, e.g.
-    # "automl": "jupyter_mlstudio.widgets._automl_view:AutoMLView" (a RunView subclass).
+    "automl": "jupyter_mlstudio.widgets._automl_view:AutoMLView",
 }
 _DEFAULT_VIEW = "jupyter_mlstudio.widgets._script_view:ScriptView"
 

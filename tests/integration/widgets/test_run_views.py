@@ -99,18 +99,19 @@ def test_sweep_view_ranks_trials_charts_them_and_marks_early_stops(local_ws, cod
     assert {t["run_id"]: t["best_primary_metric"] for t in view.trials} == pytest.approx(sdk_best)
     worst = view.trials[-1]
     assert worst["early_termination"].startswith("BanditPolicy")
-    # One curve per trial; the stopped one dotted and named so.
-    names = {t.name: t for t in view.chart.data}
-    assert len(names) == 3
-    stopped = next(t for n, t in names.items() if "stopped early" in n)
-    assert stopped.line.dash == "dot" and len(stopped.y) < 6
-    assert max(len(t.y) for t in view.chart.data) == 6
+    # One curve per trial; the stopped one dashed and named so.
+    lines = view.chart.lines
+    assert len(lines) == 3
+    stopped = next(line for n, line in lines.items() if "stopped early" in n)
+    assert stopped.line_style == "dashed" and len(stopped.y) < 6
+    assert max(len(line.y) for line in lines.values()) == 6
     # Parallel coordinates: each parameter, then the metric; categorical values get ticks.
-    dims = view.parallel.data[0].dimensions
-    assert [d.label for d in dims] == ["--quality", "--kind", "AUC"]
-    assert sorted(dims[0].values) == [0.1, 0.9, 1.0]
-    assert list(dims[1].ticktext) == ["a"]
-    assert max(dims[2].values) == pytest.approx(1.0)
+    dims = view.parallel.dimensions
+    assert [d["label"] for d in dims] == ["--quality", "--kind", "AUC"]
+    assert sorted(dims[0]["values"]) == [0.1, 0.9, 1.0]
+    assert list(dims[1]["ticktext"]) == ["a"]
+    assert max(dims[2]["values"]) == pytest.approx(1.0)
+    assert view.parallel.lines.y.shape == (3, 3)  # a line per trial across three axes
     text = details._repr_mimebundle_()["text/plain"]
     assert "stopped early: BanditPolicy" in text
     # A trial opens its own details under the table.

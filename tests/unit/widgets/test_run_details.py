@@ -35,7 +35,7 @@ def test_script_run_charts_tables_and_status_follow_the_run(local_ws, poller):
     view = details.view
     assert details.is_live
     assert view.charts.point_counts() == {"loss": 5}
-    assert "accuracy" not in view.charts.figures  # one value: a table row, not a chart
+    assert "accuracy" not in view.charts.charts  # one value: a table row, not a chart
     assert view.latest == {"loss": 0.2, "accuracy": 0.8, "note": "first"}
     assert "lr" in view.params_table.value and "0.1" in view.params_table.value
     assert "Running" in view.header.widget.value
@@ -44,11 +44,17 @@ def test_script_run_charts_tables_and_status_follow_the_run(local_ws, poller):
         run.log("loss", 1 / (i + 1))
     run.log("accuracy", 0.9)  # a second value makes it a series
     run.flush()
+    chart = view.charts.charts["loss"]
+    line = chart.lines["loss"]
+    chart.x_scale.min, chart.x_scale.max = 2.0, 4.0  # the user zoomed in (PanZoom sets these)
     poller.tick()
-    figure = view.charts.figures["loss"]
-    assert len(figure.data[0].y) == 12
-    assert figure.data[0].y[-1] == pytest.approx(1 / 12)
-    assert list(figure.data[0].x) == list(range(12))
+    assert chart.lines["loss"] is line  # the same line, its data replaced in place
+    assert len(chart.points("loss")) == 12
+    assert chart.points("loss")[-1] == pytest.approx(1 / 12)
+    assert chart.xs("loss").tolist() == list(range(12))
+    assert (chart.x_scale.min, chart.x_scale.max) == (2.0, 4.0)  # the zoom is kept
+    chart.reset_zoom()
+    assert not chart.zoomed
     assert view.charts.point_counts()["accuracy"] == 2
     assert "0.9" in view.metrics_table.value
 
@@ -79,7 +85,7 @@ def test_closing_stops_updates(local_ws, poller):
 
 
 def view_points(details: RunDetails) -> int:
-    return len(details.view.charts.figures["loss"].data[0].y)
+    return len(details.view.charts.charts["loss"].points("loss"))
 
 
 def test_views_share_one_poller_thread(local_ws, poller):
@@ -137,13 +143,13 @@ def test_a_long_series_is_downsampled_for_the_chart_and_kept_whole(local_ws, pol
     details = RunDetails(run, poller=poller)
     assert not details.is_live  # finished runs are not polled
     assert poller.subscribers == [] and not poller._feeds
-    figure = details.view.charts.figures["signal"]
-    assert len(figure.data[0].y) <= 2000
-    assert max(figure.data[0].y) == 9.0
-    assert "of 20,000 points" in figure.layout.title.text
+    chart = details.view.charts.charts["signal"]
+    assert len(chart.points("signal")) <= 2000
+    assert max(chart.points("signal")) == 9.0
+    assert "of 20,000 points" in chart.title
     details.view.charts.all_points.value = True  # full data on request
-    assert len(figure.data[0].y) == 20_000
-    assert "of 20,000" not in figure.layout.title.text
+    assert len(chart.points("signal")) == 20_000
+    assert "of 20,000" not in chart.title
     assert len(details.get_widget_data()["run_metrics"]["signal"]) == 20_000
 
 
