@@ -14,7 +14,15 @@ import pandas as pd
 
 from jupyter_mlstudio.errors import ValidationError
 
-__all__ = ["as_frame", "check_label", "check_rows", "split_label"]
+__all__ = [
+    "as_frame",
+    "check_label",
+    "check_positive_label",
+    "check_rows",
+    "check_weights",
+    "split_label",
+    "split_weights",
+]
 
 MIN_ROWS = 10
 
@@ -39,6 +47,11 @@ def as_frame(data: Any, what: str) -> pd.DataFrame:
 
 
 def check_label(frame: pd.DataFrame, label: str | None, task: str, what: str) -> None:
+    """Raise a ``ValidationError`` unless ``label`` is a usable label column of ``frame``.
+
+    It must exist, have values, hold more than one value, and be numeric for regression
+    and forecasting.
+    """
     if not label:
         raise ValidationError(
             "label_column_name is needed: the column AutoML learns to predict.",
@@ -85,6 +98,7 @@ def split_label(frame: pd.DataFrame, label: str, task: str) -> tuple[pd.DataFram
 def check_rows(
     n_rows: int, y: np.ndarray, task: str, n_folds: int | None, validation_size: float | None
 ) -> None:
+    """Raise a ``ValidationError`` when there are too few rows for the validation asked for."""
     if n_rows < MIN_ROWS:
         raise ValidationError(
             f"The training data has {n_rows} rows with a label; AutoML needs at least {MIN_ROWS}.",
@@ -118,3 +132,69 @@ def check_rows(
 def _columns(frame: pd.DataFrame) -> str:
     names = [str(c) for c in frame.columns]
     return ", ".join(names[:30]) + (" ..." if len(names) > 30 else "")
+
+
+def check_weights(frame: pd.DataFrame, column: str, label: str, what: str) -> None:
+    """Raise a ``ValidationError`` unless ``column`` of ``frame`` holds usable sample weights.
+
+    Weights must be numbers, none missing, none negative, not all zero (rows whose label
+    is missing are not counted: they are dropped before training).
+    """
+    if column not in frame.columns:
+        raise ValidationError(
+            f"{what} has no weight column {column!r}.",
+            hint=f"Its columns are: {_columns(frame)}.",
+            column=column,
+        )
+    if column == label:
+        raise ValidationError(
+            "weight_column_name names the label column.",
+            hint="Name the column that holds each row's sample weight.",
+            column=column,
+        )
+    values = frame.loc[frame[label].notna(), column]
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        raise ValidationError(
+            f"The weight column {column!r} is not numeric: it holds {values[bad].iloc[0]!r}.",
+            column=column,
+        )
+    if numbers.isna().any():
+        raise ValidationError(
+            f"The weight column {column!r} has {int(numbers.isna().sum())} missing values.",
+            hint="Give every row a weight (1 for an ordinary row).",
+            column=column,
+        )
+    if (numbers < 0).any() or not np.isfinite(numbers).all():
+        raise ValidationError(
+            f"The weight column {column!r} has a negative or infinite weight.",
+            hint="Sample weights are finite and at least 0.",
+            column=column,
+        )
+    if float(numbers.sum()) <= 0:
+        raise ValidationError(f"Every weight in {column!r} is 0.", column=column)
+
+
+def split_weights(X: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Features without the weight column, and the weights (None without a column)."""
+    if not column:
+        return X, None
+    return X.drop(columns=[column]), pd.to_numeric(X[column]).to_numpy(dtype=float)
+
+
+def check_positive_label(frame: pd.DataFrame, label: str, positive_label: Any) -> Any:
+    """The label value ``positive_label`` stands for, as a plain JSON value.
+
+    Raises a ``ValidationError`` when no row of the label column has that value.
+    """
+    values = list(pd.unique(frame[label].dropna()))
+    for match in (lambda v: v == positive_label, lambda v: str(v) == str(positive_label)):
+        for value in values:
+            if match(value):
+                return value.item() if hasattr(value, "item") else value
+    raise ValidationError(
+        f"positive_label {positive_label!r} is not a value of the label column {label!r}.",
+        hint=f"Its values include: {', '.join(repr(v) for v in values[:20])}.",
+        column=label,
+    )

@@ -206,15 +206,11 @@ class AutoMLConfig:
             task != "forecasting" if enable_stack_ensemble is None else bool(enable_stack_ensemble)
         )
         self.seed = int(kwargs.pop("random_state", kwargs.pop("seed", 0)) or 0)
-        for unsupported, value in (
-            ("positive_label", positive_label),
-            ("weight_column_name", weight_column_name),
-            ("path", path),
-        ):
-            if value is not None:
-                raise ValidationError(
-                    f"{unsupported} is not supported yet.", hint=f"Leave {unsupported} out."
-                )
+        if path is not None:
+            raise ValidationError(
+                "path (a project folder for remote AutoML code) is not used here.",
+                hint="Leave path out: AutoML runs from the data stored with the run.",
+            )
         if enable_onnx_compatible_models:
             raise ValidationError(
                 "ONNX-compatible models are not available.",
@@ -229,10 +225,30 @@ class AutoMLConfig:
         _data.check_label(frame, label_column_name, task, "training_data")
         assert label_column_name is not None
         self.label_column_name = label_column_name
+        if weight_column_name is not None:
+            if task == "forecasting":
+                raise ValidationError(
+                    "weight_column_name is not supported for forecasting.",
+                    hint="Leave weight_column_name out, or use task='regression'.",
+                )
+            _data.check_weights(frame, weight_column_name, label_column_name, "training_data")
+        self.weight_column_name = weight_column_name
+        self.positive_label = None
+        if positive_label is not None:
+            if task != "classification":
+                raise ValidationError(
+                    "positive_label is for classification.",
+                    hint="Leave positive_label out for regression and forecasting.",
+                )
+            self.positive_label = _data.check_positive_label(
+                frame, label_column_name, positive_label
+            )
         valid = None
         if validation_data is not None:
             valid = _data.as_frame(validation_data, "validation_data")
             _data.check_label(valid, label_column_name, task, "validation_data")
+            if weight_column_name is not None:
+                _data.check_weights(valid, weight_column_name, label_column_name, "validation_data")
             if n_cross_validations or validation_size:
                 raise ValidationError(
                     "Pass validation_data, n_cross_validations or validation_size: one way "
@@ -254,6 +270,7 @@ class AutoMLConfig:
                 f"validation_size must be between 0 and 1, not {validation_size!r}."
             )
         X, y = _data.split_label(frame, label_column_name, task)
+        X, _ = _data.split_weights(X, weight_column_name)
         self._forecast: dict[str, Any] | None = None
         if task == "forecasting":
             self._forecast = self._forecast_settings(forecasting_parameters, kwargs)
@@ -288,7 +305,13 @@ class AutoMLConfig:
         self.validation_size = validation_size
         self.allowed_models = _names(allowed_models or kwargs.pop("whitelist_models", None))
         self.blocked_models = _names(blocked_models or kwargs.pop("blacklist_models", None))
-        self.models = resolve_models(task, self.allowed_models, self.blocked_models, len(X))
+        self.models = resolve_models(
+            task,
+            self.allowed_models,
+            self.blocked_models,
+            len(X),
+            weighted=weight_column_name is not None,
+        )
         self._frames = (frame, valid)
         for ignored in (
             "verbosity",
@@ -353,6 +376,8 @@ class AutoMLConfig:
             "primary_metric": self.primary_metric,
             "goal": "maximize" if is_maximized(self.primary_metric) else "minimize",
             "label_column_name": self.label_column_name,
+            "weight_column_name": self.weight_column_name,
+            "positive_label": self.positive_label,
             "featurization": self.featurization,
             "n_cross_validations": self.n_cross_validations,
             "validation_size": self.validation_size,

@@ -137,12 +137,14 @@ class AutoMLDriver:
         return pd.read_parquet(io.BytesIO(self.ws._artifacts.read_bytes(path)))
 
     def _problem(self) -> tuple[Problem, pd.DataFrame, np.ndarray]:
-        from jupyter_mlstudio.train.automl._data import split_label
+        from jupyter_mlstudio.train.automl._data import split_label, split_weights
 
         s = self.settings
         frame = self._frame("training_data")
         assert frame is not None
         X, y = split_label(frame, s["label_column_name"], s["task"])
+        weights_column = s.get("weight_column_name")
+        X, weights = split_weights(X, weights_column)
         valid = self._frame("validation_data")
         if s["task"] == "forecasting":
             from jupyter_mlstudio.train.automl.forecasting import ForecastProblem
@@ -165,9 +167,10 @@ class AutoMLDriver:
                 X,
                 y,
             )
-        X_valid = y_valid = None
+        X_valid = y_valid = weights_valid = None
         if valid is not None:
             X_valid, y_valid = split_label(valid, s["label_column_name"], s["task"])
+            X_valid, weights_valid = split_weights(X_valid, weights_column)
         return (
             TabularProblem(
                 s["task"],
@@ -180,6 +183,9 @@ class AutoMLDriver:
                 X_valid=X_valid,
                 y_valid=y_valid,
                 seed=s["seed"],
+                sample_weight=weights,
+                sample_weight_valid=weights_valid,
+                positive_label=s.get("positive_label"),
             ),
             X,
             y,

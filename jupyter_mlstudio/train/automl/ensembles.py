@@ -4,8 +4,13 @@ Both are built from the trials' out-of-fold predictions, so choosing them costs 
 refitting. The voting ensemble is greedy ensemble selection with replacement (Caruana et
 al. 2004, as Azure ML's VotingEnsemble): start from the best model, repeatedly add the
 member that most improves the averaged prediction, and keep the counts as weights. The
-stack ensemble fits a linear meta-model on the members' out-of-fold predictions; its
-score is that of the meta-model's own cross-validated predictions.
+stack ensemble fits a linear meta-model on the members' out-of-fold predictions.
+
+Neither scores itself on the rows it was chosen on: the voting weights are chosen again
+for each validation fold from the other folds' rows only, and the stack's meta-model
+predicts each row from a fit on the other rows. So an ensemble's score is as honest as a
+single trial's, and AutoML's pick of the best iteration (ensembles included) by that
+score cannot favour an ensemble merely for having been fitted to the validation rows.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ def stack_features(oofs: list[np.ndarray], classification: bool) -> np.ndarray:
 
 
 def meta_learner(classification: bool, seed: int) -> Any:
+    """The stack ensemble's meta-model: logistic regression, or ridge with its own CV."""
     from sklearn.linear_model import LogisticRegression, RidgeCV
 
     if classification:
@@ -107,7 +113,17 @@ class _Members(BaseEstimator):
         return True
 
     def fit(self, X: Any, y: Any = None) -> _Members:
-        return self  # prefitted: AutoML fitted the members already
+        """Do nothing: AutoML fitted the members already.
+
+        Parameters
+        ----------
+        X, y : ignored
+
+        Returns
+        -------
+        self
+        """
+        return self
 
     def _weights(self) -> np.ndarray:
         w = np.asarray(self.weights or [1.0] * len(self.estimators), dtype=float)
@@ -115,7 +131,17 @@ class _Members(BaseEstimator):
 
 
 class PreFittedSoftVotingClassifier(_Members):
-    """Weighted average of prefitted members' class probabilities."""
+    """Weighted average of prefitted members' class probabilities.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        Fitted members, named by their iteration.
+    weights : list of float, optional
+        A weight per member (default: equal).
+    classes : list
+        The class labels, in the order of the probability columns.
+    """
 
     def __init__(
         self,
@@ -128,9 +154,11 @@ class PreFittedSoftVotingClassifier(_Members):
 
     @property
     def classes_(self) -> np.ndarray:
+        """The class labels."""
         return np.asarray(self.classes)
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        """The weighted mean of the members' class probabilities for rows ``X``."""
         from jupyter_mlstudio.train.automl.problem import _align_proba
 
         total = None
@@ -143,19 +171,39 @@ class PreFittedSoftVotingClassifier(_Members):
         return total
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row of ``X``."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class PreFittedSoftVotingRegressor(_Members):
-    """Weighted average of prefitted members' predictions."""
+    """Weighted average of prefitted members' predictions.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        Fitted members, named by their iteration.
+    weights : list of float, optional
+        A weight per member (default: equal).
+    """
 
     def predict(self, X: Any) -> np.ndarray:
+        """The weighted mean of the members' predictions for rows ``X``."""
         preds = [np.asarray(est.predict(X), dtype=float) for _, est in self.estimators]
         return np.average(np.vstack(preds), axis=0, weights=self._weights())
 
 
 class StackEnsembleClassifier(_Members):
-    """A meta-model over prefitted members' class probabilities."""
+    """A meta-model over prefitted members' class probabilities.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        Fitted members, named by their iteration.
+    meta : estimator
+        The fitted meta-model (class codes 0..k-1 as its classes).
+    classes : list
+        The class labels, in the order of the probability columns.
+    """
 
     def __init__(
         self,
@@ -169,6 +217,7 @@ class StackEnsembleClassifier(_Members):
 
     @property
     def classes_(self) -> np.ndarray:
+        """The class labels."""
         return np.asarray(self.classes)
 
     def _features(self, X: Any) -> np.ndarray:
@@ -183,6 +232,7 @@ class StackEnsembleClassifier(_Members):
         return stack_features(probas, classification=True)
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        """The meta-model's class probabilities for rows ``X``."""
         from jupyter_mlstudio.train.automl.problem import _align_proba
 
         p = self.meta.predict_proba(self._features(X))
@@ -191,17 +241,27 @@ class StackEnsembleClassifier(_Members):
         )
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row of ``X``."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class StackEnsembleRegressor(_Members):
-    """A linear meta-model over prefitted members' predictions."""
+    """A linear meta-model over prefitted members' predictions.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        Fitted members, named by their iteration.
+    meta : estimator
+        The fitted meta-model.
+    """
 
     def __init__(self, estimators: list[tuple[str, Any]], meta: Any = None) -> None:
         super().__init__(estimators, None)
         self.meta = meta
 
     def predict(self, X: Any) -> np.ndarray:
+        """The meta-model's prediction from the members' predictions for rows ``X``."""
         preds = [np.asarray(est.predict(X), dtype=float) for _, est in self.estimators]
         return self.meta.predict(stack_features(preds, classification=False))
 
@@ -211,16 +271,37 @@ def build_voting(
 ) -> tuple[Any, np.ndarray, list[int], list[float]]:
     """The voting ensemble of ``members`` ((iteration, TrialOutcome), best first).
 
-    Returns (fitted model, out-of-fold predictions, iterations used, their weights).
+    Returns (fitted model, out-of-fold predictions, iterations used, their weights). The
+    weights are chosen on every row; the out-of-fold predictions, by which the ensemble is
+    scored, come from weights chosen for each group of rows (``problem.selection_groups``)
+    on the other groups only.
     """
+    import time
+
+    started = time.monotonic()
     members = members[:MAX_MEMBERS]
-    oofs = [o.oof for _, o in members]
+    oofs = [np.asarray(o.oof, dtype=float) for _, o in members]
+    metric = problem.primary_metric
+    groups = problem.selection_groups()
+    labels = np.unique(groups)
+    share = None if seconds is None else seconds / (len(labels) + 1)
+    honest = np.zeros_like(oofs[0])
+    for g in labels:
+        fit_at = np.flatnonzero(groups != g)
+        score_at = np.flatnonzero(groups == g)
+
+        def on_fit_rows(pred: np.ndarray, at: np.ndarray = fit_at) -> dict[str, float]:
+            return problem.scores_at(pred, at, only=(metric,))
+
+        picked, w, _ = select_voting([o[fit_at] for o in oofs], on_fit_rows, metric, seconds=share)
+        honest[score_at] = sum(wi * oofs[i][score_at] for i, wi in zip(picked, w, strict=True))
 
     def primary(pred: np.ndarray) -> dict[str, float]:
-        return problem.scores(pred, only=(problem.primary_metric,))
+        return problem.scores(pred, only=(metric,))
 
-    chosen, weights, _ = select_voting(oofs, primary, problem.primary_metric, seconds=seconds)
-    oof = sum(w * oofs[i] for i, w in zip(chosen, weights, strict=True))
+    left = None if seconds is None else max(0.0, seconds - (time.monotonic() - started))
+    chosen, weights, _ = select_voting(oofs, primary, metric, seconds=left)
+    oof = honest
     parts = [(str(members[i][0]), problem.member(members[i][1].model)) for i in chosen]
     if problem.task == "classification":
         est: Any = PreFittedSoftVotingClassifier(parts, weights, list(problem.classes))
@@ -252,14 +333,18 @@ def build_stack(problem: Any, members: list[tuple[int, Any]]) -> tuple[Any, np.n
         random_state=problem.seed if problem.task != "forecasting" else None,
     )
     method = "predict_proba" if classification else "predict"
-    cv_pred = cross_val_predict(meta, features, target, cv=folds, method=method)
+    weights = None if problem.sample_weight is None else problem.sample_weight[rows]
+    fit_params = {} if weights is None else {"sample_weight": weights}
+    cv_pred = cross_val_predict(
+        meta, features, target, cv=folds, method=method, params=fit_params or None
+    )
     if classification and cv_pred.shape[1] != len(problem.classes):
         from jupyter_mlstudio.train.automl.problem import _align_proba
 
         cv_pred = _align_proba(
             cv_pred, sorted(set(target.tolist())), list(range(len(problem.classes)))
         )
-    meta.fit(features, target)
+    meta.fit(features, target, **fit_params)
     parts = [(str(it), problem.member(o.model)) for it, o in members]
     if classification:
         est: Any = StackEnsembleClassifier(parts, meta, list(problem.classes))

@@ -20,7 +20,14 @@ from optuna.distributions import (
 
 from jupyter_mlstudio.errors import ValidationError
 
-__all__ = ["MODELS", "UNAVAILABLE", "ModelFamily", "build_steps", "resolve_models"]
+__all__ = [
+    "MODELS",
+    "UNAVAILABLE",
+    "ModelFamily",
+    "build_steps",
+    "resolve_models",
+    "supports_weights",
+]
 
 CLASSIFICATION, REGRESSION, FORECASTING = "classification", "regression", "forecasting"
 
@@ -210,6 +217,15 @@ MODELS: dict[str, ModelFamily] = {
     m.name: m
     for m in [
         ModelFamily(
+            "HistGradientBoosting", _BOTH, None, 2,
+            {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
+             "min_samples_leaf": 20, "l2_regularization": 1e-8, "max_features": 1.0},
+            {"learning_rate": _log(0.01, 0.3), "max_iter": _ilog(30, 600),
+             "max_leaf_nodes": _ilog(4, 128), "min_samples_leaf": _ilog(2, 100),
+             "l2_regularization": _log(1e-8, 10.0), "max_features": FloatDistribution(0.3, 1.0)},
+            _hgb,
+        ),
+        ModelFamily(
             "LogisticRegression", _CLS, "StandardScaler", 1,
             {"C": 1.0, "class_weight": None},
             {"C": _log(1e-4, 1e3), "class_weight": _BALANCE},
@@ -220,15 +236,6 @@ MODELS: dict[str, ModelFamily] = {
             {"alpha": 0.01, "l1_ratio": 0.5},
             {"alpha": _log(1e-5, 10.0), "l1_ratio": FloatDistribution(0.0, 1.0)},
             _elastic,
-        ),
-        ModelFamily(
-            "HistGradientBoosting", _BOTH, None, 2,
-            {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
-             "min_samples_leaf": 20, "l2_regularization": 1e-8, "max_features": 1.0},
-            {"learning_rate": _log(0.01, 0.3), "max_iter": _ilog(30, 600),
-             "max_leaf_nodes": _ilog(4, 128), "min_samples_leaf": _ilog(2, 100),
-             "l2_regularization": _log(1e-8, 10.0), "max_features": FloatDistribution(0.3, 1.0)},
-            _hgb,
         ),
         ModelFamily(
             "RandomForest", _BOTH, None, 3,
@@ -323,14 +330,47 @@ def build_steps(name: str, task: str, params: dict[str, Any], seed: int) -> list
     return steps
 
 
+def supports_weights(name: str, task: str) -> bool:
+    """Whether family ``name`` can fit with per-row sample weights."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    family = MODELS[name]
+    kind = CLASSIFICATION if task == CLASSIFICATION else REGRESSION
+    return bool(has_fit_parameter(family.make(kind, family.default, 0), "sample_weight"))
+
+
 def resolve_models(
     task: str,
     allowed: list[str] | None,
     blocked: list[str] | None,
     n_rows: int | None = None,
+    weighted: bool = False,
 ) -> list[str]:
-    """The families to search, in the order their defaults are tried; bad names raise."""
-    # MODELS is in the order defaults are tried: strong, cheap families first.
+    """The families to search, in the order their defaults are tried.
+
+    Parameters
+    ----------
+    task : str
+        ``classification``, ``regression`` or ``forecasting``.
+    allowed, blocked : list of str, optional
+        Azure ML model names to keep only, or to leave out.
+    n_rows : int, optional
+        Training rows: families too slow for that many are left out.
+    weighted : bool
+        Rows have sample weights: families that cannot fit with them are left out.
+
+    Returns
+    -------
+    list of str
+        Family names, the default HistGradientBoosting first when it is allowed.
+
+    Raises
+    ------
+    ValidationError
+        An unknown or unavailable name, or nothing left to try.
+    """
+    # MODELS is in the order defaults are tried: strong, cheap families first (the default
+    # HistGradientBoosting, a strong baseline on tables, before anything else).
     supported = [m.name for m in MODELS.values() if task in m.tasks]
     for label, names in (("allowed_models", allowed), ("blocked_models", blocked)):
         for name in names or []:
@@ -347,6 +387,15 @@ def resolve_models(
                     hint=f"Models for {task}: {', '.join(supported)}.",
                 )
     chosen = [m for m in supported if (not allowed or m in allowed) and m not in (blocked or [])]
+    if weighted:
+        unweighted = [m for m in chosen if not supports_weights(m, task)]
+        chosen = [m for m in chosen if m not in unweighted]
+        if not chosen:
+            raise ValidationError(
+                f"weight_column_name needs models that fit with sample weights; "
+                f"{', '.join(unweighted)} cannot.",
+                hint="Allow other models, or leave weight_column_name out.",
+            )
     if n_rows is not None:
         too_big = [m for m in chosen if (MODELS[m].max_rows or n_rows) < n_rows]
         chosen = [m for m in chosen if m not in too_big] or chosen

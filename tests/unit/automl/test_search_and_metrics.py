@@ -93,14 +93,46 @@ def test_a_trial_scores_out_of_fold_and_returns_a_raw_rows_pipeline(wine_problem
     assert outcome.model.predict(X.head(5)).tolist() == [0, 0, 0, 0, 0]
 
 
-def test_voting_never_scores_below_its_best_member(wine_problem):
+def test_voting_weights_never_score_below_the_best_member_on_the_rows_chosen_on(wine_problem):
     X, problem, members = wine_problem
     model, oof, used, weights = build_voting(problem, members)
+    by_iteration = {i: o.oof for i, o in members}
+    in_sample = sum(w * by_iteration[i] for i, w in zip(used, weights, strict=True))
     best_single = members[0][1].metrics["accuracy"]
-    assert problem.scores(oof)["accuracy"] >= best_single
+    assert problem.scores(in_sample)["accuracy"] >= best_single
+    assert problem.scores(oof)["accuracy"] > 0.9  # the honest score: chosen without the rows
     assert sum(weights) == pytest.approx(1.0) and used[0] == members[0][0]
     assert model.predict_proba(X.head(3)).shape == (3, 3)
     assert list(model.named_steps) == ["datatransformer", "prefittedsoftvotingclassifier"]
+
+
+def test_voting_is_scored_on_rows_its_weights_were_not_chosen_on():
+    # Labels that no feature predicts: any edge an ensemble of such models shows on the
+    # rows its weights were picked on is luck, and an honest score does not keep it.
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(240, 4)), columns=list("abcd"))
+    y = rng.integers(0, 2, 240)
+    problem = TabularProblem("classification", X, y, "accuracy", n_cross_validations=4)
+    members = [
+        (i, problem.evaluate(name, params))
+        for i, (name, params) in enumerate(
+            [
+                ("DecisionTree", {"max_depth": 3}),
+                ("DecisionTree", {"max_depth": 6}),
+                ("KNN", {"n_neighbors": 3}),
+                ("KNN", {"n_neighbors": 15}),
+                ("LogisticRegression", {}),
+                ("BernoulliNaiveBayes", {}),
+            ]
+        )
+    ]
+    members.sort(key=lambda m: m[1].metrics["accuracy"], reverse=True)
+    _, oof, used, weights = build_voting(problem, members)
+    by_iteration = {i: o.oof for i, o in members}
+    in_sample = problem.scores(sum(w * by_iteration[i] for i, w in zip(used, weights, strict=True)))
+    honest = problem.scores(oof)
+    assert in_sample["accuracy"] >= members[0][1].metrics["accuracy"]
+    assert honest["accuracy"] < in_sample["accuracy"]
 
 
 def test_stacking_fits_a_meta_model_on_out_of_fold_predictions(wine_problem):
