@@ -336,7 +336,7 @@ class DesignerService:
             )
         elif METRICS in files:
             raw = store.read_bytes(f"{ref.path_on_datastore}/{METRICS}")
-            entry.update(type="Metrics", metrics=json.loads(raw))
+            entry.update(type="Metrics", metrics=_flat(json.loads(raw)))
         elif files:
             entry["type"] = {"model.joblib": "Model", "transform.joblib": "Transform"}.get(
                 files[0], "AnyFile"
@@ -449,6 +449,21 @@ class DesignerService:
                 "document": path,
             }
         )
+
+
+def _flat(metrics: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested metrics as one table: ``{"metrics": {"AUC": 0.9}, "compared": {"AUC": 0.8}}``
+    becomes ``{"AUC": 0.9, "compared / AUC": 0.8}`` (Evaluate Model's own set unprefixed)."""
+    if not isinstance(metrics, dict):
+        return {prefix or "value": metrics}
+    out: dict[str, Any] = {}
+    for key, value in metrics.items():
+        name = "" if not prefix and key == "metrics" else f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{name} / " if name else ""))
+        else:
+            out[name or "metrics"] = value
+    return out
 
 
 def _stem(doc: PipelineDocument) -> str:
