@@ -18,6 +18,8 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 
 from jupyter_mlstudio.execution import job
 from jupyter_mlstudio.execution.launcher import supervisor_log_path
@@ -42,10 +44,23 @@ def fork_supervisor(
     ``close``: the forker's own descriptors (sockets, its lock) the supervisor must not
     keep."""
     run_id = JobSpec.from_json(spec_json).run_id
+    return fork_main(lambda: job.main([spec_json]), supervisor_log_path(run_id), env, cwd, close)
+
+
+def fork_main(
+    main: Callable[[], int],
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    close: tuple[int, ...] = (),
+) -> int:
+    """Fork a detached process that runs ``main()`` and exits with its code: its own
+    session, stdin from /dev/null, stdout and stderr appended to ``log_path``, default
+    signal handlers, the submitter's ``env`` and ``cwd``; returns its pid."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the supervisor: never return into the loop
+    if pid == 0:  # the child: never return into the caller's loop
         code = 1
         try:
             for fd in close:
@@ -62,7 +77,7 @@ def fork_supervisor(
                     os.chdir(cwd)
                 except OSError:
                     pass  # the submitter's folder is gone; the job copies its snapshot anyway
-            log = os.open(supervisor_log_path(run_id), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.dup2(log, 1)
@@ -70,10 +85,18 @@ def fork_supervisor(
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGUSR1):
                 signal.signal(sig, signal.SIG_DFL)
             os.environ["PYTHONUNBUFFERED"] = "1"
-            code = job.main([spec_json])
+            code = main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
             traceback.print_exc()
         finally:
+            # os._exit skips the interpreter's flush: what was printed must reach the log.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:  # exiting regardless
+                    pass
             os._exit(code)
     return pid
 

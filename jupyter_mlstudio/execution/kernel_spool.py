@@ -27,7 +27,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["adopt_kernel", "claim_kernel", "kernel_pid", "spool_folder", "stop_daemon"]
+__all__ = [
+    "adopt_kernel",
+    "claim_kernel",
+    "kernel_pid",
+    "release_kernel",
+    "spool_folder",
+    "stop_daemon",
+]
 
 _POLL_SECONDS = 0.1
 
@@ -129,11 +136,32 @@ def claim_kernel(kernel_name: str = "python3", start_daemon: bool = True) -> Any
                 target.unlink(missing_ok=True)
                 continue
             if _alive(int(info["pid"])):
-                return adopt_kernel(info)
+                km = adopt_kernel(info)
+                km.spool_claim, km.spool_info = target, info  # see release_kernel
+                return km
             target.unlink(missing_ok=True)
     if start_daemon:
         ensure_daemon(kernel_name)
     return None
+
+
+def release_kernel(km: Any) -> bool:
+    """Offer a claimed kernel that ran nothing back to the spool (a pipeline whose steps
+    ended before it needed it); False when it cannot be, and the caller shuts it down."""
+    claim, info = getattr(km, "spool_claim", None), getattr(km, "spool_info", None)
+    if claim is None or info is None or not _alive(int(info["pid"])):
+        return False
+    folder = claim.parent.parent
+    try:
+        # Offered only while a daemon lives: it ends the kernels on offer when it ends.
+        if not _alive(int((folder / "daemon.pid").read_text())):
+            return False
+        _write_atomic(folder / "ready" / claim.name, info)
+    except (OSError, ValueError):
+        return False
+    claim.unlink(missing_ok=True)
+    km.adopted_pid = None  # this manager no longer owns it
+    return True
 
 
 def _write_atomic(path: Path, info: dict[str, Any]) -> None:

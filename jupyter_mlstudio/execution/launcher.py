@@ -47,9 +47,21 @@ def launch_job(spec: JobSpec) -> tuple[int, float | None]:
     return proc.pid, process_start_time(proc.pid)
 
 
-def launch_module(module: str, argument: str, log_id: str) -> tuple[int, float | None]:
+def launch_module(
+    module: str, argument: str, log_id: str, warm: bool = False
+) -> tuple[int, float | None]:
     """Start ``python -m module argument`` detached, like a job supervisor (controllers of
-    pipeline runs use this); returns (pid, start time)."""
+    pipeline runs use this); returns (pid, start time).
+
+    ``warm``: fork it from this machine's warm forker (``local_pool``), which imported
+    ``module`` ahead of need, when it can; else (and the first time) a new process."""
+    if warm:
+        from jupyter_mlstudio.execution import local_pool
+
+        if local_pool.enabled():
+            forked = local_pool.request_module(module, argument, supervisor_log_path(log_id))
+            if forked is not None:
+                return forked
     log = supervisor_log_path(log_id).open("ab")
     try:
         proc = subprocess.Popen(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["KernelPool", "NotebookOutcome", "run_notebook"]
+__all__ = ["KernelPool", "NotebookOutcome", "preload_notebook_modules", "run_notebook"]
 
 
 @dataclass
@@ -50,8 +50,17 @@ class KernelPool:
     """Kernels of this Python started ahead of need; ``checkout`` hands one out and starts
     a replacement in the background."""
 
-    def __init__(self, size: int = 1, kernel_name: str = "python3", spool: bool = True) -> None:
+    def __init__(
+        self,
+        size: int = 1,
+        kernel_name: str = "python3",
+        spool: bool = True,
+        limit: int | None = None,
+    ) -> None:
         self._ready: queue.Queue[Any] = queue.Queue()
+        # At most ``limit`` kernels in all (the steps that will need one): none wasted.
+        self._limit = limit
+        self._provided = 0
         self._kernel_name = kernel_name
         self._closed = False
         self._lock = threading.Lock()
@@ -63,10 +72,15 @@ class KernelPool:
         # What running a notebook imports (a second or more) is loaded while kernels warm up.
         # (Joined before a kernel is handed out: two threads importing one package at once
         # can trip over its circular imports.)
-        self._preload = threading.Thread(target=_preload, name="mlstudio-preload", daemon=True)
+        self._preload = threading.Thread(
+            target=preload_notebook_modules, name="mlstudio-preload", daemon=True
+        )
         self._preload.start()
 
     def _fill(self) -> None:
+        if self._limit is not None and self._provided >= self._limit:
+            return
+        self._provided += 1
         if self._spool:
             from jupyter_mlstudio.execution.kernel_spool import claim_kernel
 
@@ -128,15 +142,24 @@ class KernelPool:
             thread.join(timeout=60)
         while not self._ready.empty():
             item = self._ready.get_nowait()
-            if not isinstance(item, Exception):
+            if isinstance(item, Exception):
+                continue
+            from jupyter_mlstudio.execution.kernel_spool import release_kernel
+
+            if not release_kernel(item):  # unused: a spool kernel goes back on offer
                 shutdown_kernel(item)
 
 
-def _preload() -> None:
+def preload_notebook_modules() -> None:
+    """Import what running a notebook on a warm kernel needs (a second or more: nbclient,
+    papermill, jupyter_client), without jsonschema's slow ``rfc3987_syntax``."""
     from jupyter_mlstudio.execution._imports import skip_slow_format_checkers
 
     skip_slow_format_checkers()
-    import nbclient  # noqa: F401
+    import jupyter_client.blocking
+    import jupyter_client.manager  # noqa: F401
+    import nbclient
+    import nbclient.exceptions  # noqa: F401
     import nbformat  # noqa: F401
     import papermill.iorw
     import papermill.parameterize  # noqa: F401

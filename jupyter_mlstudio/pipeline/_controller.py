@@ -121,6 +121,8 @@ class Controller:
         self.producer = {out: n["id"] for n in self.graph["steps"] for out in n["outputs"]}
         self.state = {sid: StepState() for sid in self.nodes}
         self.cancel = threading.Event()
+        # Set when a step ends in this process: the loop goes on at once, not at its next poll.
+        self.wake = threading.Event()
         self.cache = Path(tempfile.gettempdir())  # a folder of its own once it runs
         self.last_beat = 0.0
         # Notebook steps that can run on a warm kernel of this Python (see _inline_step).
@@ -166,7 +168,7 @@ class Controller:
             from jupyter_mlstudio.execution.notebook_runner import KernelPool
 
             # Started first: kernels warm up while the controller does the rest.
-            self.pool = KernelPool(size=min(2, len(self.inline_ids)))
+            self.pool = KernelPool(size=min(2, len(self.inline_ids)), limit=len(self.inline_ids))
         self.cache = Path(tempfile.mkdtemp(prefix=f"mlstudio-{self.run_id}-"))
         self.tracking.update_run(
             self.run_id, status=RunStatus.RUNNING, started=True, process=this_process()
@@ -194,7 +196,8 @@ class Controller:
                             self._mark_skipped(sid, "an earlier step failed")
                 if all(s.status in ("done", "failed", "skipped") for s in self.state.values()):
                     break
-                time.sleep(_POLL_SECONDS)
+                self.wake.wait(_POLL_SECONDS)
+                self.wake.clear()
             self._finish_from_steps()
         finally:
             for thread in self.threads:
@@ -490,7 +493,10 @@ class Controller:
             error = {"code": "StepError", "message": f"{type(exc).__name__}: {exc}"}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        self.tracking.update_run(run_id, status=status, ended=True, error=error)
+        try:
+            self.tracking.update_run(run_id, status=status, ended=True, error=error)
+        finally:
+            self.wake.set()
 
     def _inline_value(self, sid: str, value: Any, workdir: Path) -> Any:
         if isinstance(value, dict) and len(value) == 1:
@@ -724,7 +730,6 @@ def resume_pipeline_runs(workspace: Workspace) -> list[str]:
     (after a restart of the machine or the Jupyter server); returns their run ids. Steps
     already finished stay finished. The server extension calls this at start-up."""
     from jupyter_mlstudio.core._run_logger import heartbeat_seconds
-    from jupyter_mlstudio.execution.launcher import launch_module
     from jupyter_mlstudio.execution.liveness import why_dead
     from jupyter_mlstudio.pipeline.core._submission import PIPELINE_RUN_TYPE
 
@@ -738,17 +743,64 @@ def resume_pipeline_runs(workspace: Workspace) -> list[str]:
     ):
         if record.pid is None or why_dead(record, heartbeat_seconds()) is None:
             continue  # its controller is alive (or about to start)
-        argument = json.dumps(
-            {"run_id": record.run_id, "workspace_config": str(workspace._config_path)}
-        )
-        pid, started = launch_module(
-            "jupyter_mlstudio.pipeline._controller", argument, record.run_id
-        )
-        import socket
-
-        tracking.update_run(record.run_id, process=(pid, socket.gethostname(), started or 0.0))
+        launch(workspace, record.run_id)
         resumed.append(record.run_id)
     return resumed
+
+
+def launch(workspace: Workspace, run_id: str) -> int:
+    """Start the controller of pipeline run ``run_id`` and record its process on the run.
+
+    It is forked from this machine's warm forker when it can (which has imported the
+    controller and what running notebooks needs, see ``preload``), so the first step starts
+    without a fresh interpreter's imports; else it is a new process.
+
+    Returns
+    -------
+    int
+        The controller's process id.
+    """
+    import socket
+
+    from jupyter_mlstudio.execution.launcher import launch_module
+
+    argument = json.dumps({"run_id": run_id, "workspace_config": str(workspace._config_path)})
+    pid, started = launch_module(
+        "jupyter_mlstudio.pipeline._controller", argument, run_id, warm=True
+    )
+    workspace._store.tracking.update_run(
+        run_id, process=(pid, socket.gethostname(), started or 0.0)
+    )
+    return pid
+
+
+_PRELOADED = (
+    "sqlite3",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+    "jupyter_mlstudio.core._job_submission",
+    "jupyter_mlstudio.core._run_logger",
+    "jupyter_mlstudio.core.environment",
+    "jupyter_mlstudio.core.experiment",
+    "jupyter_mlstudio.core.run",
+    "jupyter_mlstudio.core.script_run_config",
+    "jupyter_mlstudio.core.workspace",
+    "jupyter_mlstudio.execution.kernel_spool",
+    "jupyter_mlstudio.execution.liveness",
+    "jupyter_mlstudio.pipeline.core._snapshots",
+)
+
+
+def preload() -> None:
+    """Import what a controller needs, ahead of need (the warm forker calls this once):
+    the SDK, the store's SQLite driver, and what runs notebooks on warm kernels.
+    Imports only: no thread, connection or event loop is left behind to be forked."""
+    import importlib
+
+    from jupyter_mlstudio.execution.notebook_runner import preload_notebook_modules
+
+    for name in _PRELOADED:
+        importlib.import_module(name)
+    preload_notebook_modules()
 
 
 def _dataset_input(workspace: Workspace, spec: dict[str, Any]) -> Any:

@@ -4,7 +4,6 @@ its controller. Returns at once with the run; the controller does the rest."""
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +51,6 @@ def submit_graph(
     properties: Mapping[str, str] | None = None,
 ) -> PipelineRun:
     from jupyter_mlstudio.core.experiment import new_run_id
-    from jupyter_mlstudio.execution.launcher import launch_module
     from jupyter_mlstudio.pipeline.core._snapshots import store_snapshot
     from jupyter_mlstudio.pipeline.core.run import PipelineRun
 
@@ -87,11 +85,7 @@ def submit_graph(
     # A pipeline whose every step is reused needs no controller process.
     if Controller(record.run_id, str(ws._config_path), workspace=ws).reuse_everything():
         return PipelineRun(experiment, record.run_id)
-    argument = json.dumps({"run_id": record.run_id, "workspace_config": str(ws._config_path)})
-    pid, started = launch_module("jupyter_mlstudio.pipeline._controller", argument, record.run_id)
-    import socket
+    from jupyter_mlstudio.pipeline._controller import launch
 
-    ws._store.tracking.update_run(
-        record.run_id, process=(pid, socket.gethostname(), started or 0.0)
-    )
+    launch(ws, record.run_id)  # forked from the warm forker when it can (no imports to wait)
     return PipelineRun(experiment, record.run_id)

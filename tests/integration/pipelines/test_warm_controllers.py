@@ -1,0 +1,116 @@
+"""Pipeline controllers forked from the machine's warm forker, and the fallback without it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psutil
+
+from jupyter_mlstudio.core import Experiment
+from jupyter_mlstudio.execution import local_pool
+from jupyter_mlstudio.pipeline.core import Pipeline
+from jupyter_mlstudio.pipeline.steps import PythonScriptStep
+
+
+def _forker() -> psutil.Process | None:
+    """The forker serving this code version (its forked children share its command line)."""
+    path = str(local_pool.socket_path())
+    for proc in psutil.process_iter(["cmdline", "ppid"]):
+        if path in (proc.info["cmdline"] or []):
+            try:
+                parent = psutil.Process(proc.info["ppid"])
+                if path not in parent.cmdline():
+                    return proc
+            except psutil.Error:
+                return proc
+    return None
+
+
+def _submit(ws, code) -> tuple[object, int, int | None]:
+    """Submit a one-step pipeline; returns the run, its controller's pid and parent pid."""
+    step = PythonScriptStep(
+        name="Sleep",
+        script_name="timed.py",
+        source_directory=str(code),
+        arguments=["1"],
+        allow_reuse=False,
+    )
+    run = Experiment(ws, "warm").submit(Pipeline(ws, [step]))
+    pid = run._refresh().pid
+    try:
+        parent = psutil.Process(pid).ppid()
+    except psutil.Error:
+        parent = None
+    return run, pid, parent
+
+
+def _gone(pid: int) -> bool:
+    """Ended and reaped: a zombie still has its pid."""
+    try:
+        psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return True
+    return False
+
+
+def test_controllers_are_forked_warm_and_a_dead_forker_falls_back(local_ws, code):
+    # The first submits may find no forker, or one that has not loaded the controller yet:
+    # they start theirs the usual way, and the forker loads it for the next ones.
+    deadline = time.monotonic() + 120
+    while True:
+        run, pid, parent = _submit(local_ws, code)
+        assert run.wait_for_completion(show_output=False) == "Completed"
+        forker = _forker()
+        if forker is not None and parent == forker.pid:
+            break
+        assert time.monotonic() < deadline, "no controller was ever forked from the forker"
+        time.sleep(1)
+    # The forked controller ran its one step, ended and was reaped (no zombie left).
+    assert [s.step_name for s in run.get_steps()] == ["Sleep"]
+    end = time.monotonic() + 10
+    while not _gone(pid):
+        assert time.monotonic() < end, f"controller {pid} left behind"
+        time.sleep(0.1)
+    assert not [c for c in forker.children() if c.status() == psutil.STATUS_ZOMBIE]
+
+    # The forker crashes: the next pipeline's controller is a process of its own.
+    os.kill(forker.pid, signal.SIGKILL)
+    forker.wait(timeout=10)
+    run, pid, parent = _submit(local_ws, code)
+    assert parent != forker.pid
+    assert run.wait_for_completion(show_output=False) == "Completed"
+    assert len(run.get_steps()) == 1  # started once, not by both paths
+
+
+def test_cancel_reaches_a_forked_controller(local_ws, code):
+    deadline = time.monotonic() + 120
+    step = PythonScriptStep(
+        name="Long",
+        script_name="timed.py",
+        source_directory=str(code),
+        arguments=["60"],
+        allow_reuse=False,
+    )
+    while True:
+        run = Experiment(local_ws, "warm-cancel").submit(Pipeline(local_ws, [step]))
+        pid = run._refresh().pid
+        forker = _forker()
+        forked = forker is not None and psutil.Process(pid).ppid() == forker.pid
+        if forked or time.monotonic() > deadline:
+            break
+        run.cancel()  # a cold one: wait for the forker to load the controller
+        run.wait_for_completion(show_output=False, raise_on_error=False)
+        time.sleep(1)
+    assert forked, "no controller was ever forked from the forker"
+    while not run.get_steps() or run.get_steps()[0].get_status() != "Running":
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.1)
+    run.cancel()
+    assert run.wait_for_completion(show_output=False, raise_on_error=False) == "Canceled"
+    assert run.get_steps()[0].get_status() == "Canceled"
+    end = time.monotonic() + 10
+    while not _gone(pid):
+        assert time.monotonic() < end, f"controller {pid} left behind"
+        time.sleep(0.1)
