@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:
 
     import uvicorn
 
+    from jupyter_mlstudio.serving.accept import BalancedServer
     from jupyter_mlstudio.serving.app import build_app
     from jupyter_mlstudio.serving.auth import KeyChecker
     from jupyter_mlstudio.serving.protocol import NoDelayHttpToolsProtocol
@@ -81,9 +82,9 @@ def main(argv: list[str]) -> int:
         timeout_graceful_shutdown=30,
         server_header=False,
     )
-    server = uvicorn.Server(config)
     # socket(fileno=...) asks the kernel for the real family (AF_INET), unlike uvicorn's fd=.
     sock = socket.socket(fileno=fd)
+    server = BalancedServer(config, sock, siblings=dep.workers > 1)
     log.info("init() done; serving")
     _report(status_fd, ok=True, pid=os.getpid())
     server.run(sockets=[sock])
