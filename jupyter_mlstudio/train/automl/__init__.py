@@ -18,7 +18,15 @@ iteration is a child run with its metrics, pipeline description and ``outputs/mo
 from __future__ import annotations
 
 from jupyter_mlstudio.train.automl.config import AutoMLConfig, ForecastingParameters
+from jupyter_mlstudio.train.automl.featurization_config import FeaturizationConfig
 from jupyter_mlstudio.train.automl.resume import resume_automl
 from jupyter_mlstudio.train.automl.run import AutoMLChildRun, AutoMLRun
 
-__all__ = ["AutoMLChildRun", "AutoMLConfig", "AutoMLRun", "ForecastingParameters", "resume_automl"]
+__all__ = [
+    "AutoMLChildRun",
+    "AutoMLConfig",
+    "AutoMLRun",
+    "FeaturizationConfig",
+    "ForecastingParameters",
+    "resume_automl",
+]

@@ -116,7 +116,15 @@ class AutoMLConfig:
         Trials at once (each in its own worker process).
     enable_early_stopping : bool
         Stop when the score has not improved for a while.
-    featurization : {"auto", "off"}
+    featurization : {"auto", "off"} or FeaturizationConfig
+        ``"auto"`` detects each column's type and encodes it; a ``FeaturizationConfig``
+        changes that per column (purposes, dropped columns, blocked encoders, imputer).
+    positive_label : optional
+        The class the ``*_binary`` metrics (``AUC_binary``, ``f1_score_binary``...) score
+        against the rest (default: the higher of two classes).
+    weight_column_name : str, optional
+        A column of sample weights: not a feature; models fit with the weights and every
+        metric weights the rows by them (families that cannot, such as KNN, are skipped).
     allowed_models, blocked_models : list of str, optional
         Azure ML model names (``LogisticRegression``, ``RandomForest``, ``KNN``...).
     enable_voting_ensemble, enable_stack_ensemble : bool
@@ -167,12 +175,24 @@ class AutoMLConfig:
                 hint=f"Use one of: {', '.join(metrics)}.",
             )
         self.primary_metric = primary_metric
-        if featurization not in ("auto", "off"):
+        from jupyter_mlstudio.train.automl.featurization_config import FeaturizationConfig
+
+        if not isinstance(featurization, FeaturizationConfig) and featurization not in (
+            "auto",
+            "off",
+        ):
             raise ValidationError(
-                f"featurization must be 'auto' or 'off', not {featurization!r}.",
-                hint="FeaturizationConfig customization is not supported; use 'auto'.",
+                f"featurization must be 'auto', 'off' or a FeaturizationConfig, not "
+                f"{featurization!r}.",
+                hint="from jupyter_mlstudio.automl.core.featurization import FeaturizationConfig",
             )
         self.featurization = featurization
+        # What the run stores and the DataTransformer reads: a string or plain settings.
+        self._featurization: str | dict[str, Any] = (
+            featurization._settings()
+            if isinstance(featurization, FeaturizationConfig)
+            else featurization
+        )
         timeout_minutes = kwargs.pop("experiment_timeout_minutes", None)
         if timeout_minutes is not None and experiment_timeout_hours is not None:
             raise ValidationError(
@@ -294,6 +314,22 @@ class AutoMLConfig:
             _data.check_rows(
                 len(X), y, task, n_cross_validations, validation_size if valid is None else None
             )
+        if isinstance(self._featurization, dict):
+            from jupyter_mlstudio.train.automl.featurization import plan_columns
+
+            plans = plan_columns(X, self._featurization)  # raises on names X lacks
+            if task == "forecasting":
+                time_column = self._forecast["time_column_name"] if self._forecast else None
+                if any(p.name == time_column and p.dropped for p in plans):
+                    raise ValidationError(
+                        f"The featurization config drops the time column {time_column!r}.",
+                        hint="Forecasting needs it: take it out of drop_columns.",
+                    )
+            if all(p.dropped for p in plans):
+                raise ValidationError(
+                    "The featurization config leaves no feature column.",
+                    hint="Drop fewer columns or block fewer transformers.",
+                )
         if featurization == "off":
             non_numeric = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
             if non_numeric and task != "forecasting":
@@ -378,7 +414,7 @@ class AutoMLConfig:
             "label_column_name": self.label_column_name,
             "weight_column_name": self.weight_column_name,
             "positive_label": self.positive_label,
-            "featurization": self.featurization,
+            "featurization": self._featurization,
             "n_cross_validations": self.n_cross_validations,
             "validation_size": self.validation_size,
             "has_validation_data": self._frames[1] is not None,

@@ -58,6 +58,8 @@ POLL_SECONDS = 0.05
 FAILURES_BEFORE_GIVING_UP = 3
 EARLY_STOP_WINDOW = 15  # completed trials without improvement before stopping
 ENSEMBLES = ("VotingEnsemble", "StackEnsemble")
+# The baseline the final pick must clearly beat (its default configuration is tried first).
+ANCHOR_MODEL = "HistGradientBoosting"
 
 
 @dataclass
@@ -671,6 +673,21 @@ class AutoMLDriver:
             )
             return
         best = (max if self.maximize else min)(self.done, key=lambda t: t.score or 0.0)
+        anchor = next(
+            (
+                t
+                for t in self.done
+                if t.candidate.model == ANCHOR_MODEL and t.candidate.source == "default"
+            ),
+            None,
+        )
+        if anchor is not None and best is not anchor and not self._clearly_better(best, anchor):
+            self.log.write(
+                f"Keeping iteration {anchor.n} (the default {ANCHOR_MODEL}): iteration "
+                f"{best.n}'s lead on {self.metric} is within one standard error of the "
+                "fold-by-fold differences."
+            )
+            best = anchor
         self._add_properties(
             {
                 "best_child_run_id": best.run_id,
@@ -683,6 +700,20 @@ class AutoMLDriver:
             RunStatus.COMPLETED,
             f"Best: iteration {best.n} ({best.candidate.model}) {self.metric} {best.score:.4f}.",
             None,
+        )
+
+    def _clearly_better(self, challenger: Trial, anchor: Trial) -> bool:
+        """Whether ``challenger`` beats ``anchor`` by more than one standard error.
+
+        The default HistGradientBoosting is a strong baseline; the best of many trials
+        (or an ensemble of them) is ahead of it on the validation folds partly by luck.
+        It replaces the baseline only when its lead, fold by fold, is larger than the
+        folds' own spread says luck would give.
+        """
+        if challenger.outcome is None or anchor.outcome is None:
+            return True
+        return self.problem.clearly_better(
+            np.asarray(challenger.outcome.oof), np.asarray(anchor.outcome.oof)
         )
 
     def _end(self, status: RunStatus, reason: str, error: dict[str, Any] | None) -> None:

@@ -122,6 +122,39 @@ class Problem:
         """
         return self.scores_at(oof, np.arange(len(self.oof_index)), only)
 
+    def group_scores(self, oof: np.ndarray, metric: str) -> np.ndarray:
+        """``metric`` of out-of-fold predictions on each of ``selection_groups()``.
+
+        What two trials are compared by, fold against fold, when AutoML decides whether
+        one is clearly better than the other.
+        """
+        groups = self.selection_groups()
+        return np.array(
+            [
+                self.scores_at(oof[groups == g], np.flatnonzero(groups == g), (metric,))[metric]
+                for g in np.unique(groups)
+            ]
+        )
+
+    def clearly_better(self, challenger: np.ndarray, anchor: np.ndarray) -> bool:
+        """Whether out-of-fold predictions ``challenger`` beat ``anchor`` beyond noise.
+
+        Both are scored on each of ``selection_groups()`` by the primary metric; the
+        challenger is clearly better when its mean lead over those groups exceeds one
+        standard error of the group-by-group differences (with one group: any lead).
+        """
+        metric = self.primary_metric
+        a = self.group_scores(anchor, metric)
+        b = self.group_scores(challenger, metric)
+        diff = (b - a) if m.is_maximized(metric) else (a - b)
+        diff = diff[np.isfinite(diff)]
+        if len(diff) == 0:
+            return True
+        lead = float(np.mean(diff))
+        if len(diff) < 2:
+            return lead > 0
+        return lead > float(np.std(diff, ddof=1)) / np.sqrt(len(diff))
+
     def scores_at(
         self, pred: np.ndarray, positions: np.ndarray, only: tuple[str, ...] | None = None
     ) -> dict[str, float]:

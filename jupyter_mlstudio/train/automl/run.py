@@ -61,7 +61,17 @@ class AutoMLRun(Run):
     def get_best_child(
         self, metric: str | None = None, onnx_compatible: bool = False, **kwargs: Any
     ) -> Run:
-        """The completed iteration with the best ``metric`` (default: the primary metric)."""
+        """The completed iteration with the best ``metric``.
+
+        Without ``metric``, the iteration the finished run chose (its
+        ``best_child_run_id``: the best by the primary metric, unless that one's lead over
+        the default HistGradientBoosting is within the folds' noise); while the run is
+        still going, the best by the primary metric so far.
+        """
+        if metric is None:
+            chosen = self.get_properties().get("best_child_run_id")
+            if chosen:
+                return Run._for_record(self._experiment, self._store.get_run(chosen))
         metric = metric or self.primary_metric
         completed = [r for r in self._iterations() if r.status == RunStatus.COMPLETED]
         latest = self._store.latest_metrics([r.run_id for r in completed])

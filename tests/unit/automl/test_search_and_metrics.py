@@ -186,3 +186,28 @@ def test_forecasting_validates_on_rolling_origins_and_forecasts_ahead():
         outcome.model.named_steps["datatransformer"].get_featurization_summary()[0]["TypeDetected"]
         == "DateTime"
     )
+
+
+def test_a_challenger_replaces_the_baseline_only_when_its_lead_beats_the_noise(wine_problem):
+    _, problem, members = wine_problem
+    outcome = members[0][1]
+    base = outcome.oof.copy()
+    truth = np.asarray([list(problem.classes).index(v) for v in problem.y[problem.oof_index]])
+    folds = problem.fold_ids()
+    # One row better in one fold only: a lead, but not beyond the folds' spread.
+    wrong = np.flatnonzero(base.argmax(axis=1) != problem.y[problem.oof_index])
+    assert len(wrong) >= 1
+    lucky = base.copy()
+    row = wrong[0]
+    lucky[row] = np.eye(3)[list(problem.classes).index(problem.y[problem.oof_index][row])]
+    assert problem.scores(lucky)["accuracy"] > problem.scores(base)["accuracy"]
+    assert not problem.clearly_better(lucky, base)
+    # Better in every fold: clearly better; and the worse one never is.
+    worse = base.copy()
+    for k in range(len(problem.fold_sizes)):
+        right = np.flatnonzero(
+            (folds == k) & (base.argmax(axis=1) == problem.y[problem.oof_index])
+        )[:3]
+        worse[right] = np.eye(3)[(truth[right] + 1) % 3]  # a wrong answer on those rows
+    assert problem.clearly_better(base, worse)
+    assert not problem.clearly_better(worse, base)

@@ -1,0 +1,1 @@
+"""Mirror of ``azureml.automl.core``: see :mod:`jupyter_mlstudio.automl.core.featurization`."""

@@ -1,0 +1,7 @@
+"""Mirror of ``azureml.automl.core.featurization.featurizationconfig``."""
+
+from __future__ import annotations
+
+from jupyter_mlstudio.train.automl.featurization_config import FeaturizationConfig
+
+__all__ = ["FeaturizationConfig"]
