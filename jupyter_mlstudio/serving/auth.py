@@ -44,11 +44,27 @@ class KeyChecker:
 
     @property
     def enabled(self) -> bool:
+        """Whether key auth is on, as the keys file says now.
+
+        The file is re-read first if it changed. Without a keys file auth is on and no key
+        is accepted.
+        """
         self._reload()
         return self._enabled
 
     def allows(self, authorization: str | None) -> bool:
-        """True when auth is off, or the header carries one of the endpoint's keys."""
+        """True when auth is off, or the header carries one of the endpoint's keys.
+
+        Parameters
+        ----------
+        authorization : str or None
+            The request's ``Authorization`` header, ``Bearer <key>`` (the scheme in any case).
+
+        Returns
+        -------
+        bool
+            Whether the request may be served.
+        """
         self._reload()
         if not self._enabled:
             return True

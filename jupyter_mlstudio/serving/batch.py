@@ -23,6 +23,18 @@ from typing import Any
 
 
 def part_name(index: int) -> str:
+    """The file name of mini-batch ``index``'s output part under ``JOB_DIR/parts/``.
+
+    Parameters
+    ----------
+    index : int
+        The mini-batch's position, from 0.
+
+    Returns
+    -------
+    str
+        For example ``part-00003.parquet``; names sort in mini-batch order.
+    """
     return f"part-{index:05d}.parquet"
 
 
@@ -44,6 +56,24 @@ def _as_frame(result: Any, count: int, base: Any) -> Any:
 
 
 def main(argv: list[str]) -> int:
+    """Score a batch job in mini-batches, one Parquet part each, skipping parts that exist.
+
+    Sets ``AZUREML_MODEL_DIR`` (and ``MLSTUDIO_MODEL_DIR``) to the job's model folder, moves
+    into its source folder, imports the score.py and calls its ``init()`` once, then calls
+    ``run`` per mini-batch under the job's contract (see the module docstring).
+
+    Parameters
+    ----------
+    argv : list of str
+        ``[JOB_DIR]``, the folder holding ``job.json`` and the input.
+
+    Returns
+    -------
+    int
+        0 when every mini-batch has its part; 1 when the script or a mini-batch failed: the
+        error is written to ``JOB_DIR/error.txt`` and the traceback to stderr, and the parts
+        written so far are kept for a second run.
+    """
     job_dir = Path(argv[0])
     job = json.loads((job_dir / "job.json").read_text())
     os.environ["AZUREML_MODEL_DIR"] = job["model_dir"]

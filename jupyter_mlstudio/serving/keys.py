@@ -19,10 +19,23 @@ SLOTS = ("primary", "secondary")
 
 
 def new_key() -> str:
+    """A new endpoint key: 32 random bytes from :mod:`secrets`, as URL-safe text."""
     return secrets.token_urlsafe(32)
 
 
 def digest(key: str) -> str:
+    """The SHA-256 digest of ``key`` as hex text, the form the scoring process checks.
+
+    Parameters
+    ----------
+    key : str
+        An endpoint key.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -52,9 +65,38 @@ class KeySealer:
         return self._fernet
 
     def seal(self, key: str) -> str:
+        """Encrypt ``key`` with the workspace's secret (Fernet), making the secret if needed.
+
+        Parameters
+        ----------
+        key : str
+            The key in the clear.
+
+        Returns
+        -------
+        str
+            The sealed key (a Fernet token), safe to store in the metadata database.
+        """
         return self._cipher().encrypt(key.encode()).decode()  # type: ignore[attr-defined]
 
     def open(self, sealed: str) -> str:
+        """Decrypt a key sealed by :meth:`seal`.
+
+        Parameters
+        ----------
+        sealed : str
+            The Fernet token :meth:`seal` returned.
+
+        Returns
+        -------
+        str
+            The key in the clear.
+
+        Raises
+        ------
+        WebserviceException
+            If the key was sealed under another workspace secret than this one.
+        """
         from cryptography.fernet import InvalidToken
 
         from jupyter_mlstudio.serving.errors import WebserviceException

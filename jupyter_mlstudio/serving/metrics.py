@@ -17,6 +17,17 @@ BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
+    """Request counts and a latency histogram of one scoring process, for Prometheus.
+
+    Parameters
+    ----------
+    endpoint : str
+        The endpoint's name, a label on every series.
+    deployment : str
+        The deployment's name, a label on every series; the ``worker`` label is this
+        process's id.
+    """
+
     def __init__(self, endpoint: str, deployment: str) -> None:
         self._labels = f'endpoint="{endpoint}",deployment="{deployment}",worker="{os.getpid()}"'
         self.requests: dict[int, int] = {}
@@ -25,6 +36,15 @@ class Metrics:
         self._sum = 0.0
 
     def observe(self, status: int, seconds: float) -> None:
+        """Count one answered request.
+
+        Parameters
+        ----------
+        status : int
+            The HTTP status answered; 500 and above also count as an error.
+        seconds : float
+            How long the answer took, for the duration histogram.
+        """
         self.requests[status] = self.requests.get(status, 0) + 1
         if status >= 500:
             self.errors += 1
@@ -32,6 +52,14 @@ class Metrics:
         self._sum += seconds
 
     def render(self) -> str:
+        """The counts so far in Prometheus's text exposition format (version 0.0.4).
+
+        Returns
+        -------
+        str
+            ``mlstudio_requests_total`` by status code, ``mlstudio_errors_total`` and the
+            ``mlstudio_request_duration_seconds`` histogram, newline-terminated.
+        """
         lab = self._labels
         lines = [
             "# HELP mlstudio_requests_total Scoring requests answered, by HTTP status.",

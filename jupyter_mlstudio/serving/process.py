@@ -33,6 +33,20 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether ``port`` on ``host`` can be bound now, as the supervisor would bind it.
+
+    Parameters
+    ----------
+    port : int
+        The TCP port to try.
+    host : str
+        The address to try it on.
+
+    Returns
+    -------
+    bool
+        True if a socket with ``SO_REUSEADDR`` could bind it (it is closed again at once).
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -68,6 +82,20 @@ def launch_supervisor(spec: EndpointSpec) -> tuple[int, float | None]:
 
 
 def read_state(runtime_dir: str | Path) -> dict[str, Any] | None:
+    """The supervisor's last report, from ``state.json`` in its runtime folder.
+
+    Parameters
+    ----------
+    runtime_dir : str or Path
+        The endpoint's runtime folder.
+
+    Returns
+    -------
+    dict or None
+        The report (``state``, ``generation``, ``pid``, ``port``, ``workers``,
+        ``updated_at``, and ``error`` or ``update_error`` when something failed), or None
+        when there is no report yet or it cannot be read as JSON.
+    """
     try:
         return dict(read_json(Path(runtime_dir) / "state.json"))
     except (FileNotFoundError, ValueError):
@@ -102,6 +130,21 @@ def stop_supervisor(pid: int | None, started_at: float | None, timeout: float = 
 
 
 def tail_log(log_file: Path, num_lines: int) -> str:
+    """The last ``num_lines`` lines of an endpoint's log, from at most its last 4 MB.
+
+    Parameters
+    ----------
+    log_file : Path
+        The endpoint's log (the supervisor's and its workers' output).
+    num_lines : int
+        How many lines to return.
+
+    Returns
+    -------
+    str
+        The lines, newline-terminated; bytes that are not UTF-8 are replaced. Empty when
+        there is no log yet.
+    """
     try:
         with open(log_file, "rb") as fh:
             fh.seek(0, os.SEEK_END)
