@@ -37,13 +37,28 @@ def set_nodelay(transport: asyncio.BaseTransport) -> bool:
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with TCP_NODELAY on and idle connections drained on stop.
+
+    Pass it as ``http=`` to ``uvicorn.Config``; one instance serves one connection.
+    """
+
     _draining = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Turn TCP_NODELAY on for the new connection, then serve it as uvicorn does.
+
+        ``self.nodelay`` records whether the option took.
+        """
         self.nodelay = set_nodelay(transport)
         super().connection_made(transport)
 
     def shutdown(self) -> None:
+        """Wind the connection down when the server stops.
+
+        An idle connection stays open for ``DRAIN_IDLE_SECONDS``: a request arriving
+        meanwhile is answered with ``Connection: close``, and one still idle then is closed.
+        A connection busy with a request closes after its answer.
+        """
         if self.cycle is None or self.cycle.response_complete:
             self._draining = True
             asyncio.get_running_loop().call_later(DRAIN_IDLE_SECONDS, self._close_if_idle)
@@ -51,6 +66,7 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False
 
     def on_headers_complete(self) -> None:
+        """Start the request as uvicorn does; while draining, its answer closes the connection."""
         super().on_headers_complete()
         if self._draining and self.cycle is not None:
             self.cycle.keep_alive = False  # answer it, then close

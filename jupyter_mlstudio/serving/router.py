@@ -44,6 +44,19 @@ class Routes:
         self.reload()
 
     def reload(self) -> None:
+        """Re-read ``routes.json`` if it changed since the last read (one ``stat`` to know).
+
+        A change replaces the ports and shares and starts the round-robin afresh.
+
+        Raises
+        ------
+        OSError
+            If the file cannot be read.
+        ValueError
+            If it is not JSON.
+        KeyError
+            If a route lacks ``port`` or ``traffic``, or there is no ``routes``.
+        """
         st = os.stat(self.path)
         stamp = (st.st_mtime_ns, st.st_ino)
         if stamp == self.stamp:
@@ -55,6 +68,15 @@ class Routes:
         self.stamp = stamp
 
     def pick(self) -> str | None:
+        """The deployment for the next request, by smooth weighted round-robin.
+
+        Returns
+        -------
+        str or None
+            A deployment's name; over any run of as many picks as the shares add up to
+            (100 for percents), each deployment comes up exactly its share of times. None
+            when every share is 0.
+        """
         total = sum(self.weights.values())
         if total <= 0:
             return None
@@ -84,6 +106,15 @@ class Router:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI request, here or through a deployment.
+
+        ``GET /`` and ``GET /health`` are answered here. Any other request goes to the
+        deployment the ``azureml-model-deployment`` header names, or else to the one
+        :meth:`Routes.pick` picks, and its answer is passed back naming the deployment in
+        that header. Errors are JSON: 404 for an unknown deployment, 503 when no deployment
+        takes traffic, 413 for a body over the endpoint's limit, 502 when the deployment did
+        not answer.
+        """
         if scope["type"] != "http":
             return
         if scope["method"] == "GET" and scope["path"] in ("/", "/health"):
@@ -175,6 +206,24 @@ def _report(status_fd: int, **status: object) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run a router process: serve the endpoint's public socket, forwarding to deployments.
+
+    The supervisor starts it when the endpoint has several deployments, passing the public
+    listening socket; it dies with the supervisor. It reports on ``STATUS_FD`` with one JSON
+    line (``{"ok": true, "pid": ...}``, or ``ok`` false and an ``error``), then serves with
+    uvicorn until SIGTERM.
+
+    Parameters
+    ----------
+    argv : list of str
+        ``[RUNTIME_DIR, FD, STATUS_FD]``: the endpoint's runtime folder, the inherited
+        listening socket's descriptor and the write end of the status pipe.
+
+    Returns
+    -------
+    int
+        0 after serving, 3 if ``routes.json`` could not be used.
+    """
     runtime_dir, fd, status_fd = argv[0], int(argv[1]), int(argv[2])
     from jupyter_mlstudio.serving.spec import die_with_parent
 

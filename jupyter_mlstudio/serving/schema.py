@@ -43,10 +43,37 @@ class ParameterType:
         self.sample_input = sample_input
 
     def convert(self, value: Any, name: str) -> Any:
+        """Check that ``value`` has the sample's structure, and return it.
+
+        Parameters
+        ----------
+        value : Any
+            The request body's value for this parameter, as parsed from JSON.
+        name : str
+            The parameter's name, used in error messages.
+
+        Returns
+        -------
+        Any
+            ``value`` as given.
+
+        Raises
+        ------
+        ScoringInputError
+            If it lacks a key the sample has, or differs from it in nesting, row width or
+            the kind of a scalar.
+        """
         _check_like(value, _plain(self.sample_input), name)
         return value
 
     def sample_json(self) -> Any:
+        """The sample as JSON-ready Python (numpy arrays and DataFrames as lists).
+
+        Returns
+        -------
+        Any
+            What swagger.json shows as the example, and error hints quote.
+        """
         return _plain(self.sample_input)
 
 
@@ -65,6 +92,27 @@ class NumpyParameterType(ParameterType):
         self.enforce_shape = enforce_shape
 
     def convert(self, value: Any, name: str) -> Any:
+        """The value as a numpy array of the sample's dtype, once its shape and kind fit.
+
+        Parameters
+        ----------
+        value : Any
+            The request body's value for this parameter (nested lists).
+        name : str
+            The parameter's name, used in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            The array, cast to the sample's dtype (left as it is when empty).
+
+        Raises
+        ------
+        ScoringInputError
+            If the lists are ragged; with ``enforce_shape``, if a dimension other than the
+            first (the rows) differs from the sample's; with ``enforce_column_type``, if the
+            values are of another kind (whole numbers pass where the sample has floats).
+        """
         import numpy as np
 
         sample = np.asarray(self.sample_input)
@@ -108,9 +156,32 @@ class PandasParameterType(ParameterType):
         self.orient = orient
 
     def sample_json(self) -> Any:
+        """The sample DataFrame as JSON-ready Python, in this type's ``orient``."""
         return _plain(self.sample_input.to_dict(orient=self.orient))
 
     def convert(self, value: Any, name: str) -> Any:
+        """The value as a DataFrame, once its columns fit the sample's.
+
+        Parameters
+        ----------
+        value : Any
+            The request body's value for this parameter: a list of records when ``orient``
+            is ``'records'``, otherwise the keyword arguments of ``pandas.DataFrame``.
+        name : str
+            The parameter's name, used in error messages.
+
+        Returns
+        -------
+        pandas.DataFrame
+            With ``enforce_shape``, exactly the sample's columns in the sample's order.
+
+        Raises
+        ------
+        ScoringInputError
+            If the value cannot be read as a table; with ``enforce_shape``, if a sample
+            column is missing; with ``enforce_column_type``, if a column holds values of
+            another kind than the sample's.
+        """
         import pandas as pd
 
         try:

@@ -44,6 +44,18 @@ _UNPARSED = object()
 
 
 class ScoreResult(NamedTuple):
+    """One answer to a scoring request; a ``run()`` may return one to choose its answer.
+
+    Attributes
+    ----------
+    status : int
+        The HTTP status.
+    body : bytes
+        The body as sent.
+    content_type : str
+        Its media type, ``application/json`` unless given.
+    """
+
     status: int
     body: bytes
     content_type: str = _JSON

@@ -55,35 +55,80 @@ class EndpointSpec:
 
     @property
     def keys_file(self) -> Path:
+        """``keys.json`` in the runtime folder: the key digests and whether auth is on."""
         return Path(self.runtime_dir) / "keys.json"
 
     @property
     def state_file(self) -> Path:
+        """``state.json`` in the runtime folder, where the supervisor reports."""
         return Path(self.runtime_dir) / "state.json"
 
     @property
     def log_file(self) -> Path:
+        """``logs/endpoint.log`` in the runtime folder: the supervisor's and workers' output."""
         return Path(self.runtime_dir) / "logs" / "endpoint.log"
 
     def deployment(self, name: str) -> DeploymentSpec:
+        """The deployment called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If the endpoint has no deployment of that name.
+        """
         for dep in self.deployments:
             if dep.name == name:
                 return dep
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-ready data, deployments included."""
         return asdict(self)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> EndpointSpec:
+        """The spec :meth:`to_dict` gave.
+
+        Parameters
+        ----------
+        data : dict
+            The spec's fields, with ``deployments`` as a list of dicts.
+
+        Returns
+        -------
+        EndpointSpec
+        """
         deps = [DeploymentSpec(**d) for d in data["deployments"]]
         return EndpointSpec(**{**data, "deployments": deps})
 
     @staticmethod
     def load(runtime_dir: str | os.PathLike[str]) -> EndpointSpec:
+        """Read ``spec.json`` from an endpoint's runtime folder.
+
+        Parameters
+        ----------
+        runtime_dir : str or path-like
+            The endpoint's runtime folder.
+
+        Returns
+        -------
+        EndpointSpec
+
+        Raises
+        ------
+        OSError
+            If the file cannot be read.
+        ValueError
+            If it is not JSON.
+        TypeError
+            If its fields are not a spec's.
+        KeyError
+            If it has no ``deployments``.
+        """
         return EndpointSpec.from_dict(read_json(Path(runtime_dir) / "spec.json"))
 
     def save(self) -> None:
+        """Write ``spec.json`` in the runtime folder, atomically (readers never see half)."""
         write_json_atomic(Path(self.runtime_dir) / "spec.json", self.to_dict())
 
 
@@ -117,5 +162,14 @@ def write_json_atomic(path: Path, data: Any, mode: int | None = None) -> None:
 
 
 def read_json(path: Path) -> Any:
+    """The JSON in the file at ``path``.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read (``FileNotFoundError`` if there is none).
+    ValueError
+        If it is not JSON.
+    """
     with open(path) as fh:
         return json.load(fh)

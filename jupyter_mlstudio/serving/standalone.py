@@ -21,6 +21,20 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Load a score.py and serve it until the process is stopped.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command line after the program name (``--source-dir``, ``--entry-script``,
+        ``--host``, ``--port``, ``--name``, ``--max-body-bytes``); ``sys.argv[1:]`` if None.
+
+    Returns
+    -------
+    int
+        0 once the server has stopped. An ``init()`` that raises ends the process with
+        its traceback.
+    """
     parser = argparse.ArgumentParser(prog="python -m jupyter_mlstudio.serving.standalone")
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("--entry-script", default="score.py")

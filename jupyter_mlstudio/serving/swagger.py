@@ -21,6 +21,27 @@ def swagger_document(
     sample_input: Any = None,
     auth_enabled: bool = True,
 ) -> dict[str, Any]:
+    """The endpoint's swagger 2.0 document: ``GET /`` (health) and ``POST /score``.
+
+    Parameters
+    ----------
+    title : str
+        The document's title (the endpoint's name).
+    inputs : dict of str to ParameterType, optional
+        A decorated ``run``'s input parameters; the body is described as an object of them.
+    output : ParameterType, optional
+        A decorated ``run``'s output; without it the answer is described as any JSON.
+    sample_input : Any, optional
+        A sample body, used when there are no ``inputs``; without either the body is any
+        JSON.
+    auth_enabled : bool
+        Whether ``/score`` needs ``Authorization: Bearer <key>`` (declared as security).
+
+    Returns
+    -------
+    dict
+        The document, ready for ``json.dumps``.
+    """
     if inputs is not None:
         example = {name: p.sample_json() for name, p in inputs.items()}
         input_schema: dict[str, Any] = {
