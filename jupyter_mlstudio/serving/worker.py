@@ -27,6 +27,26 @@ def _report(status_fd: int, **status: object) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run one scoring worker of a deployment until the supervisor stops it.
+
+    The supervisor starts it (and it dies with the supervisor). It loads the deployment's
+    score.py and calls ``init()`` once, tells the supervisor on ``STATUS_FD`` with one JSON
+    line (``{"ok": true, "pid": ...}``, or ``ok`` false with the error and traceback), then
+    serves the inherited socket until SIGTERM, taking connections fairly with the
+    deployment's other workers.
+
+    Parameters
+    ----------
+    argv : list of str
+        ``[RUNTIME_DIR, DEPLOYMENT, FD, STATUS_FD]``: the endpoint's runtime folder, the
+        deployment's name, the listening socket's descriptor and the write end of the
+        status pipe.
+
+    Returns
+    -------
+    int
+        0 after serving, 3 if loading the script or its ``init()`` failed.
+    """
     runtime_dir, deployment, fd, status_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
     from jupyter_mlstudio.serving.spec import EndpointSpec, die_with_parent
 
