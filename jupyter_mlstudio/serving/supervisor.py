@@ -37,6 +37,8 @@ _TICK = 0.1
 
 @dataclass
 class Worker:
+    """A process the supervisor started: a deployment's scoring worker, or a router."""
+
     deployment: str  # "" for a router
     generation: int
     proc: subprocess.Popen[bytes]
@@ -47,6 +49,14 @@ class Worker:
 
 
 class Supervisor:
+    """Holds an endpoint's socket and keeps its workers running (see the module's text).
+
+    Parameters
+    ----------
+    runtime_dir : str
+        The endpoint's runtime folder, with its ``spec.json``.
+    """
+
     def __init__(self, runtime_dir: str) -> None:
         self.runtime_dir = runtime_dir
         self.spec = EndpointSpec.load(runtime_dir)
@@ -60,6 +70,17 @@ class Supervisor:
 
     # ---- reporting -----------------------------------------------------------------------
     def report(self, state: str, **extra: Any) -> None:
+        """Write ``state.json``, which the SDK reads for the endpoint's state.
+
+        Parameters
+        ----------
+        state : str
+            ``Transitioning``, ``Healthy``, ``Unhealthy``, ``Failed`` or ``Stopped``.
+        **extra
+            More fields, such as ``error`` or ``update_error`` (a dict with ``message``).
+            The report also holds the generation, this process's id, the port, the ready
+            workers' process ids and the time.
+        """
         self.state = {
             "state": state,
             "generation": self.spec.generation,
@@ -73,11 +94,22 @@ class Supervisor:
 
     @staticmethod
     def say(message: str) -> None:
+        """Print ``message`` with the time and this process's id to the endpoint's log."""
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor[{os.getpid()}] {message}")
         sys.stdout.flush()
 
     # ---- workers -------------------------------------------------------------------------
     def bind(self) -> bool:
+        """Bind and listen on the endpoint's host and port, once, for its whole life.
+
+        The socket is inheritable, so workers started later accept from it.
+
+        Returns
+        -------
+        bool
+            False if the port cannot be used; the endpoint is then reported ``Failed``
+            (``PortInUse``, with a hint).
+        """
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -154,6 +186,20 @@ class Supervisor:
         return failure
 
     def start_generation(self) -> str | None:
+        """Start the workers of the spec's generation and wait until each has run ``init()``.
+
+        With one deployment they accept on the endpoint's socket. With several, each
+        deployment's workers get a private loopback socket, ``routes.json`` is written and a
+        router is started on the endpoint's socket. The workers of earlier generations keep
+        serving meanwhile; retiring them is the caller's choice.
+
+        Returns
+        -------
+        str or None
+            None when the new workers serve (they are added to :attr:`workers`); otherwise
+            the first failure's text, after the new workers are stopped, their sockets
+            closed and the previous ``routes.json`` put back.
+        """
         assert self.sock is not None
         generation = self.spec.generation
         routed = len(self.spec.deployments) > 1
@@ -199,6 +245,10 @@ class Supervisor:
         return None
 
     def retire(self, workers: list[Worker]) -> None:
+        """Stop ``workers`` gracefully and forget them.
+
+        A generation's private sockets are closed once none of its workers is left.
+        """
         self.stop_workers(workers)
         self.workers = [w for w in self.workers if w not in workers]
         for generation in {w.generation for w in workers}:
@@ -208,6 +258,17 @@ class Supervisor:
 
     @staticmethod
     def stop_workers(workers: list[Worker], grace: float = _STOP_GRACE_SECONDS) -> None:
+        """SIGTERM each worker still running, then SIGKILL those still running after ``grace``.
+
+        On SIGTERM a worker stops accepting and finishes the requests it holds.
+
+        Parameters
+        ----------
+        workers : list of Worker
+            The workers to stop.
+        grace : float
+            Seconds they have, together, to exit on their own.
+        """
         for w in workers:
             if w.proc.poll() is None:
                 w.proc.send_signal(signal.SIGTERM)
@@ -221,6 +282,13 @@ class Supervisor:
 
     # ---- the loop ------------------------------------------------------------------------
     def update(self) -> None:
+        """Move to the generation in ``spec.json`` (asked by SIGHUP) with no request failed.
+
+        The new workers start on the same sockets (host and port never change) while the old
+        ones serve; once all are ready the old ones are retired. If ``spec.json`` cannot be
+        read or the new workers fail, the old generation keeps serving and the report says
+        ``Healthy`` with an ``update_error``.
+        """
         old_spec, old_workers = self.spec, list(self.workers)
         try:
             self.spec = EndpointSpec.load(self.runtime_dir)
@@ -265,6 +333,17 @@ class Supervisor:
                 time.sleep(1.0)
 
     def run(self) -> int:
+        """Serve the endpoint until SIGTERM or SIGINT, then stop the workers.
+
+        Binds the port, starts the first generation, then loops: an update on SIGHUP,
+        otherwise replacing workers that died.
+
+        Returns
+        -------
+        int
+            0 after a stop, 2 if the port could not be bound, 3 if the first generation's
+            ``init()`` failed (the endpoint is reported ``Failed``).
+        """
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_update)
@@ -300,6 +379,18 @@ class Supervisor:
 
 
 def main(argv: list[str]) -> int:
+    """Run the supervisor of the endpoint whose runtime folder is ``argv[0]``.
+
+    Parameters
+    ----------
+    argv : list of str
+        ``[RUNTIME_DIR]``, the folder with the endpoint's ``spec.json``.
+
+    Returns
+    -------
+    int
+        The exit code of :meth:`Supervisor.run`.
+    """
     return Supervisor(argv[0]).run()
 
 
