@@ -74,6 +74,7 @@ class ForecastingParameters:
         freq: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """Collect forecasting settings (checked when the AutoMLConfig is made)."""
         self.time_column_name = time_column_name
         self.forecast_horizon = forecast_horizon
         ids = time_series_id_column_names or group_column_names
@@ -160,6 +161,7 @@ class AutoMLConfig:
         forecasting_parameters: ForecastingParameters | None = None,
         **kwargs: Any,
     ) -> None:
+        """Check the settings and the data; raise a ``ValidationError`` on bad input."""
         if task not in TASKS:
             raise ValidationError(
                 f"task must be one of {', '.join(TASKS)}, not {task!r}.",

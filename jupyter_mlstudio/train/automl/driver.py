@@ -64,6 +64,8 @@ ANCHOR_MODEL = "HistGradientBoosting"
 
 @dataclass
 class Trial:
+    """One iteration of the search: its configuration, child run and outcome."""
+
     n: int
     candidate: Candidate
     run_id: str
@@ -102,6 +104,21 @@ class _Log:
 
 
 class AutoMLDriver:
+    """The search of one AutoML run, in its own process (see the module's description).
+
+    Parameters
+    ----------
+    workspace : Workspace
+        The run's workspace.
+    run_id : str
+        The parent run.
+    generation : int
+        Which start of the driver this is (0 first, then one more per resume); only one
+        driver per generation claims the run.
+    executor : TrialExecutor, optional
+        Where trials run (default: the run's compute target's executor).
+    """
+
     def __init__(
         self,
         workspace: Workspace,
@@ -109,6 +126,7 @@ class AutoMLDriver:
         generation: int,
         executor: TrialExecutor | None = None,
     ) -> None:
+        """Read the parent run's settings; nothing runs until :meth:`run`."""
         self.ws = workspace
         self.tracking = workspace._store.tracking
         self.run_id = run_id
@@ -240,6 +258,10 @@ class AutoMLDriver:
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self) -> None:
+        """Claim the run, search, build the ensembles and end the run with the best child.
+
+        Returns at once if another driver claimed this generation or the run has ended.
+        """
         if not self._claim():
             return
         parent = self.tracking.get_run(self.run_id)
@@ -725,6 +747,13 @@ class AutoMLDriver:
         self.tracking.update_run(self.run_id, status=status, ended=True, error=error)
 
     def abort(self, exc: BaseException) -> None:
+        """End the run as failed after the driver itself crashed (its trials canceled).
+
+        Parameters
+        ----------
+        exc : BaseException
+            What the driver raised (its type and message go into the run's error).
+        """
         if self.executor is not None:
             self.executor.shutdown()
         for trial in self.trials.values():
@@ -760,6 +789,19 @@ def _build_ensemble(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the driver for the JSON spec in ``argv[0]``; return the process's exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``): one JSON object with ``workspace_config``,
+        ``run_id`` and ``generation``.
+
+    Returns
+    -------
+    int
+        0, or 1 when the driver crashed (the run is then marked failed).
+    """
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(argv[0])
     workspace = Workspace._open(Path(spec["workspace_config"]))

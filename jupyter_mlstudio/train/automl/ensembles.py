@@ -149,6 +149,7 @@ class PreFittedSoftVotingClassifier(_Members):
         weights: list[float] | None = None,
         classes: list[Any] | None = None,
     ) -> None:
+        """Hold fitted members, their weights and the class labels."""
         super().__init__(estimators, weights)
         self.classes = classes
 
@@ -211,6 +212,7 @@ class StackEnsembleClassifier(_Members):
         meta: Any = None,
         classes: list[Any] | None = None,
     ) -> None:
+        """Hold fitted members, the fitted meta-model and the class labels."""
         super().__init__(estimators, None)
         self.meta = meta
         self.classes = classes
@@ -257,6 +259,7 @@ class StackEnsembleRegressor(_Members):
     """
 
     def __init__(self, estimators: list[tuple[str, Any]], meta: Any = None) -> None:
+        """Hold fitted members and the fitted meta-model."""
         super().__init__(estimators, None)
         self.meta = meta
 

@@ -40,15 +40,37 @@ class TrialExecutor(Protocol):
 
     def submit(
         self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
-    ) -> None: ...
+    ) -> None:
+        """Start ``fn(*args)`` as trial ``key``.
 
-    def poll(self) -> list[Finished]: ...
+        Parameters
+        ----------
+        key : int
+            The trial's iteration number (what :meth:`poll` reports it by).
+        fn : callable
+            What the trial runs (picklable, as it may run in another process).
+        args : tuple
+            Its arguments.
+        timeout : float, optional
+            Seconds after which the trial is stopped and reported as ``"timeout"``.
+        """
+        ...
 
-    def cancel(self, key: int) -> None: ...
+    def poll(self) -> list[Finished]:
+        """The trials that ended since the last call (without waiting)."""
+        ...
 
-    def running(self) -> int: ...
+    def cancel(self, key: int) -> None:
+        """Stop trial ``key``; the next :meth:`poll` reports it as ``"canceled"``."""
+        ...
 
-    def shutdown(self) -> None: ...
+    def running(self) -> int:
+        """How many trials are running."""
+        ...
+
+    def shutdown(self) -> None:
+        """Stop every running trial and release the workers."""
+        ...
 
 
 @dataclass
@@ -77,6 +99,7 @@ class ForkExecutor:
     """Up to ``max_workers`` forked worker processes on this machine, one per trial."""
 
     def __init__(self, max_workers: int) -> None:
+        """Make an executor of up to ``max_workers`` trials at once (at least one)."""
         self.max_workers = max(1, int(max_workers))
         self._workers: dict[int, _Worker] = {}
         self._procs: dict[int, Any] = {}
@@ -85,6 +108,19 @@ class ForkExecutor:
     def submit(
         self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
     ) -> None:
+        """Fork a worker process that runs ``fn(*args)`` as trial ``key``.
+
+        Parameters
+        ----------
+        key : int
+            The trial's iteration number.
+        fn : callable
+            What the trial runs; it and its result travel by pickle.
+        args : tuple
+            Its arguments (the fork shares them without copying).
+        timeout : float, optional
+            Seconds after which the worker is killed.
+        """
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -97,9 +133,11 @@ class ForkExecutor:
         self._procs[key] = proc
 
     def running(self) -> int:
+        """How many worker processes are running."""
         return len(self._workers)
 
     def poll(self) -> list[Finished]:
+        """Trials whose worker sent a result, died, or ran past its time (now killed)."""
         done: list[Finished] = []
         now = time.monotonic()
         for key, w in list(self._workers.items()):
@@ -127,6 +165,7 @@ class ForkExecutor:
         return done
 
     def cancel(self, key: int) -> None:
+        """Mark trial ``key`` to be killed at the next :meth:`poll`."""
         if key in self._workers:
             self._workers[key].canceled = True
 
@@ -150,6 +189,7 @@ class ForkExecutor:
             self._exit_codes[key] = proc.exitcode
 
     def shutdown(self) -> None:
+        """Kill every running worker process."""
         for key in list(self._workers):
             self._kill(key)
 
@@ -182,6 +222,7 @@ class DaskExecutor:
     """
 
     def __init__(self, workspace: Any, target: str) -> None:
+        """Connect to compute target ``target``'s Dask cluster (starting it if needed)."""
         from jupyter_mlstudio.execution.dask_compute import connect, ensure_cluster
 
         address, _ = ensure_cluster(workspace._store, target, workspace.metadata_url)
@@ -200,6 +241,20 @@ class DaskExecutor:
     def submit(
         self, key: int, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
     ) -> None:
+        """Submit ``fn(*args)`` to the cluster as trial ``key``.
+
+        Parameters
+        ----------
+        key : int
+            The trial's iteration number.
+        fn : callable
+            What the trial runs; a bound method's object, or a problem given as the
+            first argument, is sent to the cluster once and shared by later trials.
+        args : tuple
+            Its arguments.
+        timeout : float, optional
+            Seconds after which the trial is let go and reported as ``"timeout"``.
+        """
         owner = getattr(fn, "__self__", None)
         if owner is not None:  # a bound method: send its object once
             future = self.client.submit(_call, self._share(owner), fn.__name__, args, pure=False)
@@ -211,9 +266,11 @@ class DaskExecutor:
         self._futures[key] = (future, time.monotonic(), timeout)
 
     def running(self) -> int:
+        """How many submitted trials have not been reported yet."""
         return len(self._futures)
 
     def poll(self) -> list[Finished]:
+        """Tasks that finished or failed, and those past their time (let go)."""
         done = []
         now = time.monotonic()
         for key, (future, started, timeout) in list(self._futures.items()):
@@ -233,11 +290,13 @@ class DaskExecutor:
         return done
 
     def cancel(self, key: int) -> None:
+        """Let trial ``key`` go at the next :meth:`poll` (reported as ``"timeout"``)."""
         entry = self._futures.get(key)
         if entry is not None:
             self._futures[key] = (entry[0], entry[1], 0.0)  # the next poll lets it go
 
     def shutdown(self) -> None:
+        """Cancel every pending task and close the connection to the cluster."""
         for future, _, _ in self._futures.values():
             future.cancel()
         self._futures.clear()

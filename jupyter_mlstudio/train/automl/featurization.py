@@ -216,10 +216,10 @@ def plan_columns(frame: pd.DataFrame, settings: dict[str, Any] | None = None) ->
     return plans
 
 
-class _ToNumbers(BaseEstimator, TransformerMixin):
-    """Columns made numeric (a value that is not a number becomes missing)."""
+class _Stateless(BaseEstimator, TransformerMixin):
+    """A transformer that learns nothing and keeps its columns' names."""
 
-    def fit(self, X: Any, y: Any = None) -> _ToNumbers:
+    def fit(self, X: Any, y: Any = None) -> _Stateless:
         """Nothing to learn.
 
         Parameters
@@ -233,14 +233,18 @@ class _ToNumbers(BaseEstimator, TransformerMixin):
         self.fitted_ = True
         return self
 
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """The input column names, unchanged."""
+        return input_features
+
+
+class _ToNumbers(_Stateless):
+    """Columns made numeric (a value that is not a number becomes missing)."""
+
     def transform(self, X: Any) -> pd.DataFrame:
         """``X`` with every column converted by ``pandas.to_numeric`` (errors coerced)."""
         frame = pd.DataFrame(X)
         return frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).astype(float)
-
-    def get_feature_names_out(self, input_features: Any = None) -> Any:
-        """The input column names, unchanged."""
-        return input_features
 
 
 class _DateParts(BaseEstimator, TransformerMixin):
@@ -270,57 +274,29 @@ class _DateParts(BaseEstimator, TransformerMixin):
         return np.asarray([f"{base}_{p}" for p in self.parts_], dtype=object)
 
 
-class _AsObjects(BaseEstimator, TransformerMixin):
+class _AsObjects(_Stateless):
     """Values as Python objects, every kind of missing as NaN (what the imputer looks for)."""
-
-    def fit(self, X: Any, y: Any = None) -> _AsObjects:
-        """Nothing to learn.
-
-        Parameters
-        ----------
-        X, y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self.fitted_ = True
-        return self
 
     def transform(self, X: Any) -> pd.DataFrame:
         """``X`` as an object frame with NaN for missing values."""
         frame = pd.DataFrame(X)
         return frame.astype(object).where(frame.notna(), np.nan)
 
-    def get_feature_names_out(self, input_features: Any = None) -> Any:
-        """The input column names, unchanged."""
-        return input_features
 
-
-class _AsStrings(BaseEstimator, TransformerMixin):
+class _AsStrings(_Stateless):
     """Categories as strings, missing as its own value (so encoders see one type)."""
 
-    def fit(self, X: Any, y: Any = None) -> _AsStrings:
-        self.fitted_ = True
-        return self
-
     def transform(self, X: Any) -> Any:
+        """``X`` as strings, ``"__missing__"`` for missing values."""
         frame = pd.DataFrame(X)
         return frame.astype(object).where(frame.notna(), "__missing__").astype(str)
 
-    def get_feature_names_out(self, input_features: Any = None) -> Any:
-        return input_features
 
-
-class _HashRows(BaseEstimator, TransformerMixin):
+class _HashRows(_Stateless):
     """A high-cardinality category hashed into a fixed number of columns."""
 
     def __init__(self, n_features: int = HASH_FEATURES) -> None:
         self.n_features = n_features
-
-    def fit(self, X: Any, y: Any = None) -> _HashRows:
-        self.fitted_ = True
-        return self
 
     def transform(self, X: Any) -> np.ndarray:
         from sklearn.feature_extraction import FeatureHasher
@@ -378,6 +354,7 @@ class DataTransformer(BaseEstimator, TransformerMixin):
     """
 
     def __init__(self, featurization: str | dict[str, Any] = "auto") -> None:
+        """Keep the featurization setting; columns are planned at :meth:`fit`."""
         self.featurization = featurization
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> DataTransformer:

@@ -153,6 +153,7 @@ class FeaturizationConfig:
         dataset_language: str | None = None,
         prediction_transform_type: str | None = None,
     ) -> None:
+        """Make a config from the given settings, each checked as the ``add_*`` methods check it."""
         if prediction_transform_type is not None:
             raise ValidationError(
                 "prediction_transform_type is not supported.",

@@ -132,6 +132,7 @@ class ForecastingModel(BaseEstimator, RegressorMixin):
         featurization: str = "auto",
         seed: int = 0,
     ) -> None:
+        """Keep the settings; the model learns at :meth:`fit`."""
         self.time_column = time_column
         self.grains = grains
         self.lags = lags
@@ -143,6 +144,7 @@ class ForecastingModel(BaseEstimator, RegressorMixin):
 
     @property
     def named_steps(self) -> dict[str, Any]:
+        """The fitted steps by name, as a Pipeline has them (``datatransformer`` first)."""
         return {"datatransformer": self.datatransformer_, self.model: self.estimator_}
 
     def _keys(self, X: pd.DataFrame) -> list[Any]:
@@ -166,6 +168,20 @@ class ForecastingModel(BaseEstimator, RegressorMixin):
         return ((times - self.origin_) / self.step_).to_numpy(dtype=float)
 
     def fit(self, X: pd.DataFrame, y: Any) -> ForecastingModel:
+        """Fit the featurization and the regressor over lag features of ``y``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Feature rows with the time column (and series id columns), in any order.
+        y : array-like
+            The target of each row.
+
+        Returns
+        -------
+        ForecastingModel
+            ``self``, fitted; it keeps each series' recent history to forecast from.
+        """
         from sklearn.pipeline import Pipeline
 
         X = X.reset_index(drop=True)
@@ -199,6 +215,18 @@ class ForecastingModel(BaseEstimator, RegressorMixin):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Forecast the rows of ``X``, recursively from the history seen at :meth:`fit`.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Future rows of each series (the time column and the other feature columns).
+
+        Returns
+        -------
+        numpy.ndarray
+            One forecast per row.
+        """
         X = X.reset_index(drop=True)
         times = _as_times(X[self.time_column])
         keys = self._keys(X)
@@ -249,6 +277,7 @@ class ForecastProblem(Problem):
         featurization: str = "auto",
         seed: int = 0,
     ) -> None:
+        """Sort the rows by time, check the series and cut the rolling-origin folds."""
         self.task = "forecasting"
         self.primary_metric = primary_metric
         self.metrics = m.REGRESSION_METRICS
@@ -295,6 +324,7 @@ class ForecastProblem(Problem):
         )
 
     def evaluate(self, name: str, params: dict[str, Any]) -> TrialOutcome:
+        """Fit ``name`` with ``params`` on each rolling origin, score it, refit on all rows."""
         started = time.perf_counter()
         parts = []
         for tr, va in self.folds:

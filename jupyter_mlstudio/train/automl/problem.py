@@ -242,6 +242,7 @@ class TabularProblem(Problem):
         sample_weight_valid: np.ndarray | None = None,
         positive_label: Any = None,
     ) -> None:
+        """Cut the folds and featurize each once (every trial reuses the matrices)."""
         from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
         self.task = task

@@ -46,6 +46,7 @@ class AutoMLRun(Run):
 
     @property
     def primary_metric(self) -> str:
+        """The metric the search optimized (``AutoMLConfig``'s ``primary_metric``)."""
         return str(self._settings.get("primary_metric"))
 
     def _maximize(self, metric: str) -> bool:

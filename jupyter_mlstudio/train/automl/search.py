@@ -48,6 +48,7 @@ class SearchStrategy:
     """Proposes configurations for ``models`` scored by ``primary_metric``."""
 
     def __init__(self, models: list[str], primary_metric: str, seed: int = 0) -> None:
+        """Queue each family's default and make a seeded Optuna study per family."""
         self.maximize = is_maximized(primary_metric)
         self.rng = random.Random(seed)
         self.queue = [Candidate(name, dict(MODELS[name].default), "default") for name in models]
