@@ -21,7 +21,15 @@ from jupyter_mlstudio.widgets._designer_model import (
 )
 from jupyter_mlstudio.widgets._html import STATUS_COLORS
 
-__all__ = ["CATEGORY_COLORS", "PORT_COLORS", "category_color", "draw_graph", "draw_overlay"]
+__all__ = [
+    "CATEGORY_COLORS",
+    "PORT_COLORS",
+    "category_color",
+    "draw_graph",
+    "draw_overlay",
+    "label_room",
+    "label_xy",
+]
 
 #: Category -> the colour of a node's left band (the palette's categories).
 CATEGORY_COLORS = {
@@ -62,8 +70,23 @@ def category_color(category: str) -> str:
 
 def _fit(text: str, width: float, px: float) -> str:
     """``text`` cut with an ellipsis to about ``width`` pixels at font size ``px``."""
-    room = max(1, int(width / (px * 0.58)))
+    room = max(1, int(width / (px * 0.6)))
     return text if len(text) <= room else text[: max(1, room - 1)] + "…"
+
+
+def label_room(count: int) -> float:
+    """Pixels a port's name may take: twice the gap between ports, as neighbours' names are
+    on two lines (the hover line shows a cut name in full)."""
+    return NODE_W - 10 if count == 1 else 2 * NODE_W / (count + 1) - 8
+
+
+def label_xy(model: CanvasModel, ref: PortRef) -> tuple[float, float]:
+    """Where a port's name is centred: above an input, below an output, every other one a
+    line further out so that neighbours' names do not overlap."""
+    px, py = model.port_xy(ref)
+    ports = model.ports(ref.node, ref.kind)
+    out = 11.0 * (next(i for i, p in enumerate(ports) if p.port == ref.port) % 2)
+    return (px, py - 9 - out) if ref.kind == "input" else (px, py + 17 + out)
 
 
 def _edge_path(c: Any, points: list[tuple[float, float]]) -> None:
@@ -160,8 +183,7 @@ def _draw_port(c: Any, model: CanvasModel, ref: PortRef, bad: bool) -> None:
     c.font = "10px sans-serif"
     c.text_align = "center"
     c.fill_style = ERROR if bad else MUTED
-    label = _fit(ref.port, NODE_W / count - 4, 10)
-    c.fill_text(label, px, py - 9 if ref.kind == "input" else py + 17)
+    c.fill_text(_fit(ref.port, label_room(count), 10), *label_xy(model, ref))
     c.text_align = "left"
 
 

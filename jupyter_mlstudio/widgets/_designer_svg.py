@@ -16,6 +16,8 @@ from jupyter_mlstudio.widgets._designer_draw import (
     WARNING,
     _fit,
     category_color,
+    label_room,
+    label_xy,
 )
 from jupyter_mlstudio.widgets._designer_model import NODE_H, NODE_W, PORT_R, CanvasModel
 from jupyter_mlstudio.widgets._html import STATUS_COLORS
@@ -76,13 +78,13 @@ def graph_svg(model: CanvasModel) -> str:
             ports = model.ports(nid, kind)
             for ref in ports:
                 px, py = model.port_xy(ref)
-                ly = py - 9 if kind == "input" else py + 17
+                _, ly = label_xy(model, ref)
                 parts.append(
                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{PORT_R}" '
                     f'fill="{PORT_COLORS.get(ref.type, MUTED)}" stroke="white"/>'
                     f'<text x="{px:.1f}" y="{ly:.1f}" font-size="10" fill="{MUTED}" '
                     f'text-anchor="middle">'
-                    f"{html.escape(_fit(ref.port, NODE_W / len(ports) - 4, 10))}</text>"
+                    f"{html.escape(_fit(ref.port, label_room(len(ports)), 10))}</text>"
                 )
         parts.append("</g>")
     parts.append("</svg>")
