@@ -3,9 +3,11 @@ kernels of this Python started ahead of need, and a pipeline controller claims o
 
 Starting a kernel costs a second or more; a controller that starts its own pays it before its
 first notebook step. The daemon (``python -m jupyter_mlstudio.execution.kernel_spool``) is
-started on first use, refills what is claimed, and exits after a while without claims
-(``MLSTUDIO_KERNEL_SPOOL_IDLE`` seconds, default 600). A kernel is used for one step only and
-then killed, so no state leaks between steps.
+started on first use, keeps ``MLSTUDIO_KERNEL_SPOOL_SIZE`` kernels on offer (default 4: a
+3-step chain takes 3), refills what is claimed (``MLSTUDIO_KERNEL_SPOOL_PARALLEL`` starting at
+once, default 2), and exits after a while without claims (``MLSTUDIO_KERNEL_SPOOL_IDLE``
+seconds, default 600). A kernel is used for one step only and then killed, so no state leaks
+between steps; one a pipeline claimed and never used goes back on offer.
 
 The spool is a folder: the daemon writes ``ready/<id>.json`` (connection info and process id)
 once a kernel answers; a controller claims one by renaming it into ``claimed/`` (one rename
@@ -23,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from typing import Any
 __all__ = [
     "adopt_kernel",
     "claim_kernel",
+    "daemon_running",
     "kernel_pid",
     "release_kernel",
     "spool_folder",
@@ -186,6 +190,14 @@ def _sweep_claims(claimed: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
+def daemon_running(kernel_name: str = "python3") -> bool:
+    """Whether this spool's daemon runs (so a claim that found nothing will soon find one)."""
+    try:
+        return _alive(int((spool_folder(kernel_name) / "daemon.pid").read_text()))
+    except (OSError, ValueError):
+        return False
+
+
 def ensure_daemon(kernel_name: str = "python3") -> None:
     """Start the spool daemon unless one runs (it exits at once if it loses the race)."""
     folder = spool_folder(kernel_name)
@@ -212,7 +224,41 @@ def stop_daemon(kernel_name: str = "python3") -> None:
 
 
 # ---- the daemon --------------------------------------------------------------------------
-def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> int:
+_STARTING_POLL_SECONDS = 0.02
+_START_TIMEOUT_SECONDS = 60.0
+
+
+class _Starting:
+    """A kernel the daemon started, offered once it answers a kernel_info request (the
+    claimer's own client checks its output channel; see ``notebook_runner``)."""
+
+    def __init__(self, km: Any, client: Any, msg_id: str, started: float) -> None:
+        self.km, self.client, self.msg_id, self.started = km, client, msg_id, started
+        self.asked = started
+
+    def poll(self) -> str:
+        """``ready``, ``failed`` (died or too slow) or still ``starting``."""
+        from queue import Empty
+
+        while True:
+            try:
+                msg = self.client.shell_channel.get_msg(timeout=0)
+            except Empty:
+                break
+            if msg["msg_type"] == "kernel_info_reply":
+                return "ready"
+        now = time.monotonic()
+        if not self.km.is_alive() or now - self.started > _START_TIMEOUT_SECONDS:
+            return "failed"
+        if now - self.asked > 1.0:  # asked again, should the first request have been lost
+            self.asked = now
+            self.client.kernel_info()
+        return "starting"
+
+
+def _serve(
+    folder: Path, kernel_name: str, size: int, idle_seconds: float, parallel: int = 2
+) -> int:
     import fcntl
 
     from jupyter_client.manager import KernelManager
@@ -236,6 +282,7 @@ def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> in
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     managers: dict[str, Any] = {}  # every kernel this daemon started, until it ends
+    starting: dict[str, _Starting] = {}  # kernels started, not yet answering
     last_claim = time.monotonic()
     try:
         while not stop["now"]:
@@ -247,22 +294,30 @@ def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> in
             _sweep_claims(claimed)
             if time.monotonic() - last_claim > idle_seconds:
                 break
-            if len(offered) < size:
+            # Up to ``parallel`` kernels start at once: a drained spool refills sooner.
+            while len(offered) + len(starting) < size and len(starting) < parallel:
                 kid = uuid.uuid4().hex
                 km = KernelManager(kernel_name=kernel_name)
-                # Independent: a kernel in use lives on if this daemon ends (its claimer
-                # kills it after its step; see _sweep_claims for a claimer that died).
-                km.start_kernel(independent=True)
+                try:
+                    # Independent: a kernel in use lives on if this daemon ends (its
+                    # claimer kills it after its step; see _sweep_claims if it died).
+                    km.start_kernel(independent=True)
+                except Exception:  # a broken kernelspec: said in the log, tried again later
+                    traceback.print_exc()
+                    time.sleep(5)
+                    break
                 client = km.client()
                 client.start_channels()
-                try:
-                    client.wait_for_ready(timeout=60)
-                except RuntimeError:
-                    km.shutdown_kernel(now=True)
-                    time.sleep(1)
+                starting[kid] = _Starting(km, client, client.kernel_info(), time.monotonic())
+            for kid, start in list(starting.items()):
+                state = start.poll()
+                if state == "starting":
                     continue
-                finally:
-                    client.stop_channels()
+                starting.pop(kid).client.stop_channels()
+                if state == "failed":
+                    start.km.shutdown_kernel(now=True)
+                    continue
+                km = start.km
                 managers[kid] = km
                 info = {
                     "pid": km.provisioner.pid,
@@ -271,9 +326,9 @@ def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> in
                 }
                 info["connection"]["key"] = info["connection"]["key"].decode()
                 _write_atomic(ready / f"{kid}.json", info)
+                offered.add(kid)
                 last_claim = time.monotonic()  # idle counts from the last claim or offer
-                continue
-            time.sleep(_POLL_SECONDS)
+            time.sleep(_STARTING_POLL_SECONDS if starting else _POLL_SECONDS)
     finally:
         # Kernels still on offer are taken back (a claim may win the race: that one lives);
         # kernels in use are left to the steps using them.
@@ -286,6 +341,10 @@ def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> in
             closing.unlink(missing_ok=True)
             with contextlib.suppress(Exception):
                 managers[entry.stem].shutdown_kernel(now=True)
+        for start in starting.values():
+            start.client.stop_channels()
+            with contextlib.suppress(Exception):
+                start.km.shutdown_kernel(now=True)
         (folder / "daemon.pid").unlink(missing_ok=True)
     return 0
 
@@ -293,9 +352,10 @@ def _serve(folder: Path, kernel_name: str, size: int, idle_seconds: float) -> in
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     folder, kernel_name = Path(args[0]), args[1] if len(args) > 1 else "python3"
-    size = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "2"))
+    size = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "4"))
+    parallel = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_PARALLEL", "2"))
     idle = float(os.environ.get("MLSTUDIO_KERNEL_SPOOL_IDLE", "600"))
-    return _serve(folder, kernel_name, size, idle)
+    return _serve(folder, kernel_name, size, idle, parallel)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ class NotebookOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+SPOOL_WAIT_SECONDS = 5.0  # how long a pool waits for the spool's next kernel
+
+
 class KernelPool:
     """Kernels of this Python started ahead of need; ``checkout`` hands one out and starts
     a replacement in the background."""
@@ -94,6 +97,43 @@ class KernelPool:
             if km is not None:
                 self._ready.put(km)
                 return
+            from jupyter_mlstudio.execution.kernel_spool import daemon_running
+
+            if daemon_running(self._kernel_name):
+                # The daemon is refilling (two at a time): its next kernel comes about as
+                # soon as one of our own would, without a third start fighting for the CPU.
+                thread = threading.Thread(
+                    target=self._await_spool, name="mlstudio-kernel-claim", daemon=True
+                )
+                thread.start()
+                self._starting.append(thread)
+                return
+        self._start_one()
+
+    def _await_spool(self) -> None:
+        """Claim the spool's next kernel; start one of our own if none comes in time."""
+        import time
+
+        from jupyter_mlstudio.execution.kernel_spool import claim_kernel, release_kernel
+
+        deadline = time.monotonic() + SPOOL_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._closed:
+                    return
+            try:
+                km = claim_kernel(self._kernel_name, start_daemon=False)
+            except Exception:  # a spool folder in a bad state: our own kernel instead
+                break
+            if km is not None:
+                with self._lock:
+                    closed = self._closed
+                if closed and not release_kernel(km):
+                    shutdown_kernel(km)
+                elif not closed:
+                    self._ready.put(km)
+                return
+            time.sleep(0.02)
         self._start_one()
 
     def _start_one(self) -> None:
@@ -156,13 +196,30 @@ def preload_notebook_modules() -> None:
     from jupyter_mlstudio.execution._imports import skip_slow_format_checkers
 
     skip_slow_format_checkers()
+    import tempfile
+
+    import jupyter_client.asynchronous
     import jupyter_client.blocking
     import jupyter_client.manager  # noqa: F401
     import nbclient
-    import nbclient.exceptions  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill.iorw
-    import papermill.parameterize  # noqa: F401
+    import nbclient.exceptions
+    import nbformat
+    import zmq.asyncio  # noqa: F401
+    from nbformat.v4 import new_code_cell, new_notebook
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    # A first notebook's reading builds nbformat's schema validator and papermill's lookup
+    # tables (half a second here): done now, on a notebook of our own (no kernel).
+    cell = new_code_cell("x = 1", metadata={"tags": ["parameters"]})
+    spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = new_notebook(cells=[cell], metadata={"kernelspec": spec})
+    with tempfile.TemporaryDirectory(prefix="mlstudio-preload-") as folder:
+        path = f"{folder}/warm.ipynb"
+        nbformat.write(nb, path)
+        nb = load_notebook_node(path)
+    nb = parameterize_notebook(nb, {"x": 2}, kernel_name="python3", language="python")
+    nbclient.NotebookClient(nb, timeout=None)
 
 
 def shutdown_kernel(km: Any, now: bool = True) -> None:
@@ -180,16 +237,88 @@ def _ready_client(km: Any) -> Any:
     return client
 
 
-def _run_code(km: Any, code: str) -> None:
-    client = _ready_client(km)
+async def _execute(
+    km: Any, client: Any, prepare: str, flush: str, timings: dict[str, float], started: float
+) -> None:
+    """Prepare the kernel, run the notebook, flush its metrics: all over one client.
+
+    One client, readied once: a new client per stage each waited up to 0.2 s for its
+    IOPub subscription (``wait_for_ready``), most of a trivial step's time."""
+    import time
+
+    kc = km.client()
+    kc.start_channels()
     try:
-        reply = client.execute_interactive(
-            code, timeout=60, store_history=False, output_hook=lambda msg: None
-        )
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"Preparing the kernel failed: {reply['content'].get('evalue')}")
+        await _until_ready(kc)
+        await _run_async(kc, prepare)
+        timings["prepare"] = time.perf_counter() - started
+        kc.allow_stdin = False
+        client.kc = kc  # nbclient uses it as is (it starts a client only when it has none)
+        await client.async_execute()
+        await _run_async(kc, flush)
     finally:
-        client.stop_channels()
+        kc.stop_channels()
+
+
+async def _until_ready(kc: Any, timeout: float = 60.0) -> None:
+    """Wait until the kernel answers on the shell channel and its IOPub messages reach us.
+
+    ``wait_for_ready`` waits 0.2 s for IOPub after each kernel_info reply; a subscription
+    takes milliseconds to be live, so this asks again every 20 ms instead."""
+    import time
+    from queue import Empty
+
+    from nbclient.exceptions import DeadKernelError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        replied = False
+        while not replied:
+            try:
+                msg = await kc.shell_channel.get_msg(timeout=0.5)
+            except Empty:
+                if not await kc.is_alive():
+                    raise DeadKernelError("The kernel died before it was ready.") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"The kernel did not answer in {timeout:.0f} s.") from None
+                msg_id = kc.kernel_info()
+                continue
+            replied = msg["parent_header"].get("msg_id") == msg_id
+        try:
+            await kc.iopub_channel.get_msg(timeout=0.02)
+        except Empty:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"The kernel's output did not reach us in {timeout:.0f} s."
+                ) from None
+            continue
+        # Connected; what the kernel published for our kernel_info requests is not needed.
+        while True:
+            try:
+                await kc.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                return
+
+
+async def _run_async(kc: Any, code: str) -> None:
+    """Run ``code`` (no history, outputs ignored) and wait for its reply."""
+    from queue import Empty
+
+    from nbclient.exceptions import DeadKernelError
+
+    msg_id = kc.execute(code, store_history=False, allow_stdin=False)
+    while True:
+        try:
+            msg = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            if not await kc.is_alive():
+                raise DeadKernelError("The kernel died.") from None
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            break
+    if msg["content"]["status"] != "ok":
+        raise RuntimeError(f"Preparing the kernel failed: {msg['content'].get('evalue')}")
 
 
 def run_notebook(
@@ -261,10 +390,7 @@ def run_notebook(
     client = _LoggingClient(nb, km=km, timeout=None, allow_errors=False, on_cell_execute=on_execute)
     outcome = NotebookOutcome(ok=True)
     try:
-        _run_code(km, prepare)
-        timings["prepare"] = time.perf_counter() - started
-        client.execute()
-        _run_code(km, flush)
+        asyncio.run(_execute(km, client, prepare, flush, timings, started))
     except CellExecutionError as exc:
         index = current["index"]
         outcome = NotebookOutcome(
