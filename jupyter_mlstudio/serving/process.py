@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlstudio.execution.liveness import is_alive, process_start_time
+from jupyter_mlstudio.serving import zygote
 from jupyter_mlstudio.serving.spec import EndpointSpec, read_json
 
 __all__ = [
@@ -58,12 +59,24 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 def launch_supervisor(spec: EndpointSpec) -> tuple[int, float | None]:
     """Start the supervisor in its own session (closing the notebook does not stop it);
-    returns (pid, process start time)."""
+    returns (pid, process start time).
+
+    The serving zygote forks it when one runs and every deployment can be forked (see
+    ``zygote.py``): its imports are done, so the first answer comes a second or two sooner.
+    Otherwise it starts a fresh interpreter, and starts the zygote for the next deploy.
+    """
     spec.log_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         spec.state_file.unlink()
     except FileNotFoundError:
         pass
+    if zygote.zygote_enabled() and all(
+        zygote.can_fork_for(dep.python, dep.env) for dep in spec.deployments
+    ):
+        forked = zygote.fork_from_zygote(spec.runtime_dir, dict(os.environ))
+        if forked is not None:
+            return forked
+        zygote.ensure_zygote()
     with open(spec.log_file, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlstudio.serving.supervisor", spec.runtime_dir],

@@ -14,10 +14,15 @@ sharing requests out as ``routes.json`` says.
 
 It reports through ``state.json`` (state, generation, error), restarts a worker that dies,
 and on SIGTERM stops its workers and exits.
+
+A supervisor forked by the serving zygote (``zygote.py``) has the serving stack and the usual
+scoring libraries imported already, so it forks its workers too instead of starting fresh
+interpreters, unless a deployment needs another interpreter or sets variables read at import.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -30,9 +35,70 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_mlstudio.serving.spec import DeploymentSpec, EndpointSpec, write_json_atomic
+from jupyter_mlstudio.serving.zygote import can_fork_for
 
 _STOP_GRACE_SECONDS = 35.0
 _TICK = 0.1
+
+
+class ForkedProcess:
+    """A worker forked by this supervisor, with the part of ``Popen``'s interface it uses.
+
+    Parameters
+    ----------
+    pid : int
+        The child's process id.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit code once the child ended (reaping it), else None."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to end; raises ``subprocess.TimeoutExpired`` after ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
+            time.sleep(0.01)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` to the child unless it has ended."""
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL the child."""
+        self.send_signal(signal.SIGKILL)
+
+
+def _run_forked_worker(runtime_dir: str, deployment: str, keep: tuple[int, int]) -> int:
+    """In a freshly forked child: drop the supervisor's signal handlers and descriptors, then
+    be a worker."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+    from jupyter_mlstudio.serving import worker
+
+    return worker.main([runtime_dir, deployment, str(keep[0]), str(keep[1])])
 
 
 @dataclass
@@ -41,7 +107,7 @@ class Worker:
 
     deployment: str  # "" for a router
     generation: int
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | ForkedProcess
     status_fd: int
     listen: socket.socket
     ready: bool = False
@@ -55,10 +121,14 @@ class Supervisor:
     ----------
     runtime_dir : str
         The endpoint's runtime folder, with its ``spec.json``.
+    fork_workers : bool
+        Fork workers from this process (it has preloaded their imports) where a deployment
+        allows it, instead of starting interpreters.
     """
 
-    def __init__(self, runtime_dir: str) -> None:
+    def __init__(self, runtime_dir: str, fork_workers: bool = False) -> None:
         self.runtime_dir = runtime_dir
+        self.fork_workers = fork_workers
         self.spec = EndpointSpec.load(runtime_dir)
         self.sock: socket.socket | None = None
         self.workers: list[Worker] = []
@@ -136,6 +206,18 @@ class Supervisor:
     def spawn(self, dep: DeploymentSpec | None, generation: int, listen: socket.socket) -> Worker:
         """A scoring worker for ``dep`` (or a router when ``dep`` is None) on ``listen``."""
         r, w = os.pipe()
+        if dep is not None and self.fork_workers and can_fork_for(dep.python, dep.env):
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    os.close(r)
+                    code = _run_forked_worker(self.runtime_dir, dep.name, (listen.fileno(), w))
+                finally:
+                    os._exit(code)
+            os.close(w)
+            return Worker(dep.name, generation, ForkedProcess(pid), r, listen)
         if dep is None:
             args = ["jupyter_mlstudio.serving.router", self.runtime_dir]
         else:

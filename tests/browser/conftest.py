@@ -87,6 +87,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env_patch.setenv("MLSTUDIO_HOME", str(home))
     # Module-scoped: set up before tests/conftest.py's per-test settings, so repeated here.
     env_patch.setenv("MLSTUDIO_KERNEL_SPOOL", "0")
+    env_patch.setenv("MLSTUDIO_SERVING_ZYGOTE", "0")
     ws = Workspace.create(name="browser_ws", path=root, show_output=False)
     data = root / "data"
     data.mkdir()
@@ -134,6 +135,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             f"--ServerApp.root_dir={root}",
             "--allow-root",
             "--LabApp.expose_app_in_browser=True",
+            # The same server serves Jupyter Notebook 7 (/notebooks/...); its tests need the app.
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             f"--LabApp.workspaces_dir={tmp / 'ws'}",
             f"--LabApp.user_settings_dir={tmp / 'settings'}",
         ],
