@@ -162,8 +162,14 @@ class Designer:
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
         toolbar.add_class("mls-designer-toolbar")
+        # ipywidgets' HTML has the line height of a one-line control; the panel's texts wrap.
+        style = w.HTML(
+            "<style>.mls-designer-panel .widget-html-content,"
+            ".mls-designer-message .widget-html-content{line-height:1.4}</style>"
+        )
         self.widget = w.VBox(
             [
+                style,
                 self.title,
                 toolbar,
                 self.message,
@@ -227,7 +233,8 @@ class Designer:
             self._resize()
         else:
             self.redraw()
-        self._show_panel()
+        if what not in ("moved", "layout"):
+            self._show_panel()  # the selection, its problems or its fields changed
         self._show_title()
 
     def _resize(self) -> None:
