@@ -121,7 +121,7 @@ class PipelineRun(ScriptRun):
                 break
             if time.monotonic() > deadline:
                 return record.status
-            time.sleep(0.25)
+            time.sleep(0.1)  # one small query a poll; the end is seen within 0.1 s
         if show_output:
             error = (record.error or {}).get("message")
             print(f"PipelineRun {self.id} {record.status}" + (f": {error}" if error else ""))
