@@ -31,7 +31,7 @@ from jupyter_mlstudio.store import RunsFilter, RunStatus
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
 
-_POLL_SECONDS = 0.2
+_POLL_SECONDS = 0.1  # script steps are seen ending by polling; notebook steps wake the loop
 
 
 @dataclass
