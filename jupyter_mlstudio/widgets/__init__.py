@@ -35,7 +35,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    # ipywidgets and plotly load when a widget is first used, not on import.
+    # ipywidgets and bqplot load when a widget is first used, not on import.
     if name in _WHERE:
         import importlib
 

@@ -79,7 +79,7 @@ class AutoMLView(RunView):
             y_label=self.metric,
             width=560,
             height=300,
-            legend=True,
+            labels=True,
         )
         self.columns = [
             "Iteration",

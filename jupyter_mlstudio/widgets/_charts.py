@@ -14,6 +14,7 @@ figure's state and was drawn empty in JupyterLab 4.6, and a plotly figure re-sen
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,8 +47,9 @@ class LineChart:
         Axis labels.
     width, height : int
         Size in pixels.
-    legend : bool
-        Show a legend of the lines' names.
+    labels : bool
+        A legend beside the plot, naming each line in its colour (bqplot's own legend box
+        sits inside the plot, over the newest points).
     """
 
     def __init__(
@@ -58,11 +60,11 @@ class LineChart:
         y_label: str = "",
         width: int = CHART_WIDTH,
         height: int = CHART_HEIGHT,
-        legend: bool = False,
+        labels: bool = False,
     ) -> None:
         import bqplot as bq
 
-        self.legend = legend
+        self.labels = labels
         self.x_scale = bq.LinearScale()
         self.y_scale = bq.LinearScale()
         axes = [
@@ -81,14 +83,15 @@ class LineChart:
             axes=axes,
             title=title,
             interaction=self.zoom,
-            fig_margin={"top": 36, "bottom": 42, "left": 58, "right": 110 if legend else 14},
+            fig_margin={"top": 36, "bottom": 42, "left": 58, "right": 14},
             title_style={"font-size": "13px"},
-            legend_location="top-right",
             animation_duration=0,
             layout=w.Layout(width=f"{width}px", height=f"{height}px"),
         )
         self.figure.add_class("mls-chart")
-        self.widget = self.figure
+        self.legend = w.HTML(layout=w.Layout(margin="36px 0 0 0", max_height=f"{height - 40}px"))
+        self.legend.add_class("mls-legend")
+        self.widget: w.Widget = w.HBox([self.figure, self.legend]) if labels else self.figure
         self.lines: dict[str, Any] = {}
 
     @property
@@ -126,7 +129,6 @@ class LineChart:
                 scales={"x": self.x_scale, "y": self.y_scale},
                 colors=[COLORS[len(self.lines) % len(COLORS)]],
                 labels=[name],
-                display_legend=self.legend,
                 stroke_width=1.5,
                 marker=marker,
                 marker_size=16,
@@ -134,6 +136,7 @@ class LineChart:
             )
             self.lines[name] = line
             self.figure.marks = [*self.figure.marks, line]
+            self._show_legend()
             return
         with line.hold_sync():
             line.x, line.y = x, y
@@ -141,6 +144,7 @@ class LineChart:
                 line.marker = marker
             if line.line_style != style:
                 line.line_style = style
+                self._show_legend()
 
     def keep_lines(self, names: Sequence[str]) -> None:
         """Remove the lines not named (a trial that is no longer shown)."""
@@ -149,6 +153,21 @@ class LineChart:
             for name in gone:
                 del self.lines[name]
             self.figure.marks = list(self.lines.values())
+            self._show_legend()
+
+    def _show_legend(self) -> None:
+        if not self.labels:
+            return
+        rows = []
+        for name, line in self.lines.items():
+            dash = "dashed" if line.line_style == "dashed" else "solid"
+            rows.append(
+                "<div style='white-space:nowrap;font-size:11px;line-height:16px'>"
+                f"<span style='display:inline-block;width:18px;border-top:2px {dash} "
+                f"{line.colors[0]};vertical-align:middle;margin-right:4px'></span>"
+                f"{html.escape(name)}</div>"
+            )
+        self.legend.value = "".join(rows)
 
     def points(self, name: str) -> np.ndarray:
         """The y values the chart draws for ``name``."""
@@ -173,7 +192,8 @@ class LineChart:
 
 class ParallelChart:
     """Parallel coordinates of parameters against a metric: one line per trial across a
-    vertical axis per parameter, each axis scaled to its own range, coloured by the metric."""
+    vertical axis per parameter, each axis scaled to its own range (its lowest and highest
+    value written at its ends), coloured by the metric on viridis (yellow: the best)."""
 
     def __init__(self, title: str, *, width: int = 560, height: int = 320) -> None:
         import bqplot as bq
@@ -182,7 +202,6 @@ class ParallelChart:
         self.y_scale = bq.LinearScale(min=-0.05, max=1.05)
         self.color_scale = bq.ColorScale(scheme="viridis")
         self.x_axis = bq.Axis(scale=self.x_scale, grid_lines="none", tick_style={"font-size": 11})
-        self.color_axis = bq.ColorAxis(scale=self.color_scale, side="right", tick_format=".3~g")
         self.lines = bq.Lines(
             x=[],
             y=[],
@@ -205,9 +224,9 @@ class ParallelChart:
         )
         self.figure = bq.Figure(
             marks=[self.rules, self.lines, self.ranges],
-            axes=[self.x_axis, self.color_axis],
+            axes=[self.x_axis],
             title=title,
-            fig_margin={"top": 40, "bottom": 40, "left": 30, "right": 80},
+            fig_margin={"top": 40, "bottom": 40, "left": 30, "right": 30},
             title_style={"font-size": "13px"},
             animation_duration=0,
             layout=w.Layout(width=f"{width}px", height=f"{height}px"),
@@ -245,7 +264,7 @@ class ParallelChart:
             self.ranges.x, self.ranges.y, self.ranges.text = labels_x, labels_y, texts
 
     def reverse_colors(self, reverse: bool) -> None:
-        """Dark for the best trials: reversed when a lower metric is better."""
+        """Yellow for the best trials: the scale reversed when a lower metric is better."""
         self.color_scale.scheme = "viridis"
         self.color_scale.reverse = reverse
 

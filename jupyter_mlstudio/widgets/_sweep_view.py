@@ -43,9 +43,9 @@ class SweepView(RunView):
             y_label=self.metric,
             height=320,
             width=560,
-            legend=True,
+            labels=True,
         )
-        self.parallel = ParallelChart("Parameters and metric")
+        self.parallel = ParallelChart("Parameters and metric (yellow: best)")
         self.parallel.reverse_colors(not self.maximize)
         self.table = Table(["Trial", "Status", self.metric], self.open_trial, page_size=12)
         self.detail = w.VBox()

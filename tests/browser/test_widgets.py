@@ -1,6 +1,7 @@
 """RunDetails in a real JupyterLab: a notebook submits a job that logs a metric for a few
-seconds and shows ``RunDetails(run).show()``; the plotly chart grows while the job runs and
-the status turns Completed, with the kernel free all along. Screenshots in build/screenshots/."""
+seconds and shows ``RunDetails(run).show()``; the bqplot chart grows in place while the job
+runs (a zoom the user made stays) and the status turns Completed, with the kernel free all
+along. Screenshots in build/screenshots/."""
 
 from __future__ import annotations
 
@@ -67,12 +68,22 @@ def _notebook(cells: list[str]) -> dict[str, Any]:
     }
 
 
-# Points plotly.js drew in the first chart (``_fullData`` holds the decoded arrays).
+# Points bqplot drew in the first chart's line: the moves and line-tos of its SVG path.
 POINTS_JS = """() => {
-    const plot = document.querySelector('.mls-charts .js-plotly-plot');
-    const trace = plot && plot._fullData && plot._fullData[0];
-    return trace && trace.y ? trace.y.length : 0;
+    const path = document.querySelector('.mls-charts .mls-chart path.line');
+    const d = (path && path.getAttribute('d')) || '';
+    return (d.match(/[ML]/g) || []).length;
 }"""
+
+# The lines drawn in the first chart matching a selector (not the legend's samples).
+LINES_JS = """(selector) => Array.from(
+    document.querySelector(selector).querySelectorAll('path.line')
+).filter(p => !p.closest('.legend')).length"""
+
+# The first chart's x-axis tick labels (what part of the data the user is looking at).
+TICKS_JS = """() => Array.from(
+    document.querySelectorAll('.mls-charts .mls-chart g.axis:not(.yaxis) .tick text')
+).map(t => t.textContent).join(' ')"""
 
 
 def _goto_notebook(page: Any, lab: Any, name: str) -> None:
@@ -115,9 +126,9 @@ def test_run_details_chart_grows_and_status_turns_completed(page, lab):
     page.on("pageerror", lambda e: errors.append(str(e)))
     _goto_notebook(page, lab, "widgets.ipynb")
 
-    # The widget renders (ipywidgets manager, plotly's FigureWidget), the job is running.
+    # The widget renders (ipywidgets manager, bqplot's figure), the job is running.
     page.wait_for_selector(".mls-run-details .mls-run-header", timeout=90_000)
-    page.wait_for_selector(".mls-charts .js-plotly-plot", timeout=90_000)
+    page.wait_for_selector(".mls-charts .mls-chart path.line", timeout=90_000)
     # The second cell ran while the widget kept updating: the kernel was not blocked.
     page.wait_for_selector("text=kernel free: 42", timeout=30_000)
     try:
@@ -126,11 +137,21 @@ def test_run_details_chart_grows_and_status_turns_completed(page, lab):
         raise AssertionError(f"{exc}; browser errors: {errors}") from None
     assert page.locator(".mls-run-header .mls-status").inner_text() == "Running"
     shot(page, "widgets_run_details_running")
+    # The user zooms into the chart (mouse wheel over the plot area).
+    before = page.evaluate(TICKS_JS)
+    box = page.locator(".mls-charts .mls-chart").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(f"({TICKS_JS})() !== {before!r}", timeout=10_000)
+    page.wait_for_timeout(300)
+    zoomed = page.evaluate(TICKS_JS)
     (src / "go").write_text("")
 
     page.wait_for_selector('.mls-status[data-status="Completed"]', timeout=120_000)
     _wait(page, f"({POINTS_JS})() === 40", "widgets_run_details_forty_points")
     assert _points(page) == 40
+    # 35 more points were drawn into the same chart, and the zoom stayed where the user put it.
+    assert page.evaluate(TICKS_JS) == zoomed, (before, zoomed)
     # The log tail and the tables filled in too.
     assert "done" in page.locator(".mls-log").inner_text()
     assert "lr" in page.locator(".mls-run-details").inner_text()
@@ -195,6 +216,30 @@ def _sweep(ws: Any, code: Any) -> Any:
     return Experiment(ws, "widget-sweep").submit(config)
 
 
+def _automl(ws: Any) -> Any:
+    import numpy as np
+    from sklearn.datasets import load_iris
+
+    from jupyter_mlstudio.core import Experiment
+    from jupyter_mlstudio.train.automl import AutoMLConfig
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    frame = X.assign(species=np.array(["setosa", "versicolor", "virginica"])[y.to_numpy()])
+    config = AutoMLConfig(
+        task="classification",
+        primary_metric="AUC_weighted",
+        training_data=frame,
+        label_column_name="species",
+        n_cross_validations=2,
+        iterations=4,
+        max_concurrent_iterations=1,
+        allowed_models=["LogisticRegression", "DecisionTree", "KNN"],
+        enable_stack_ensemble=False,
+        experiment_timeout_minutes=5,
+    )
+    return Experiment(ws, "widget-automl").submit(config)
+
+
 def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     from jupyter_mlstudio.core import Experiment
     from jupyter_mlstudio.pipeline.core import Pipeline, PipelineData
@@ -222,8 +267,10 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     ws = lab.workspace
     run = Experiment(ws, "widget-pipeline").submit(Pipeline(workspace=ws, steps=[prepare, train]))
     hd = _sweep(ws, code)
+    automl = _automl(ws)
     assert run.wait_for_completion(show_output=False) == "Completed"
     hd.wait_for_completion()
+    automl.wait_for_completion()
 
     _open_notebook(
         page,
@@ -239,6 +286,7 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
             """,
             "ModelBrowser(ws)",
             f"RunDetails(Run.get(ws, {hd.id!r})).show()",
+            f"RunDetails(Run.get(ws, {automl.id!r})).show()",
         ],
     )
     try:
@@ -271,12 +319,84 @@ def test_pipeline_graph_on_a_canvas_and_the_model_browser(page, lab, tmp_path):
     # The sweep: six trials ranked, one curve each, and the parallel coordinates.
     sweep = page.locator(".mls-sweep")
     sweep.scroll_into_view_if_needed()
-    page.wait_for_selector(".mls-sweep .parcoords", timeout=60_000)
-    curves = page.evaluate(
-        "() => document.querySelector('.mls-sweep .js-plotly-plot')._fullData.length"
-    )
+    page.wait_for_selector(".mls-sweep .mls-parallel path.line", state="attached", timeout=60_000)
+    sweep.locator(".mls-chart").first.scroll_into_view_if_needed()
+    shot(page, "widgets_sweep")
+    curves = page.evaluate(f"({LINES_JS})('.mls-sweep .mls-chart')")
     assert curves == 6
     first = sweep.locator(".mls-table-open").first.inner_text()
     assert hd.get_children_sorted_by_primary_metric()[0]["run_id"] == first
-    sweep.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-    shot(page, "widgets_sweep")
+
+    # AutoML: the leaderboard best first (as the SDK ranks it) and the best model.
+    view = page.locator(".mls-automl")
+    view.scroll_into_view_if_needed()
+    page.wait_for_selector(".mls-automl .mls-leaderboard .mls-table-open", timeout=60_000)
+    board = automl.get_leaderboard()
+    top = view.locator(".mls-leaderboard .mls-table-open").first.inner_text()
+    assert (
+        top == str(board["iteration"].iloc[0])
+        or board["AUC_weighted"].iloc[0] == board["AUC_weighted"].iloc[1]
+    )
+    best_run, _ = automl.get_output()
+    assert best_run.id in view.locator(".mls-automl-best").inner_text()
+    view.locator(".mls-chart").first.scroll_into_view_if_needed()
+    shot(page, "widgets_automl")
+    # Two lines: each iteration's metric, and the best so far.
+    assert page.evaluate(f"({LINES_JS})('.mls-automl .mls-chart')") == 2
+
+
+NB7_CELLS = [
+    """
+    from jupyter_mlstudio.core import Experiment, Workspace
+    from jupyter_mlstudio.widgets import RunDetails
+
+    ws = Workspace.from_config()
+    run = Experiment(ws, "widget-nb7").start_logging()
+    run.log_params({"lr": "0.05"})
+    for i in range(10):
+        run.log("loss", 1.0 / (i + 1))
+    run.flush()
+    RunDetails(run).show()
+    """,
+    """
+    import time
+    time.sleep(2)  # the widget is drawn with 10 points first
+    for i in range(10, 25):
+        run.log("loss", 1.0 / (i + 1))
+    run.complete()
+    print("logged", 25)
+    """,
+]
+
+
+def test_run_details_in_jupyter_notebook_7(browser, lab):
+    """The same RunDetails in Jupyter Notebook 7 (the notebook package's front end, served by
+    the same Jupyter server): the bqplot chart draws, grows to every point, and the status
+    turns Completed."""
+    (lab.root / "nb7_widgets.ipynb").write_text(json.dumps(_notebook(NB7_CELLS)))
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{lab.url}/notebooks/nb7_widgets.ipynb?token={lab.token}")
+        # Notebook 7's own shell (no JupyterLab sidebars, one document per page).
+        page.wait_for_selector("#main-panel .jp-Notebook .jp-Cell", timeout=90_000)
+        page.wait_for_function(
+            "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
+            "?.status === 'idle'",
+            timeout=90_000,
+        )
+        assert page.evaluate("window.jupyterapp.name") == "Jupyter Notebook"
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".mls-run-details .mls-run-header", timeout=90_000)
+        page.wait_for_selector(".mls-charts .mls-chart path.line", timeout=60_000)
+        page.wait_for_selector("text=logged 25", timeout=60_000)
+        page.wait_for_selector('.mls-status[data-status="Completed"]', timeout=60_000)
+        _wait(page, f"({POINTS_JS})() === 25", "widgets_nb7_points")
+        assert "lr" in page.locator(".mls-run-details").inner_text()
+        page.locator(".mls-charts").scroll_into_view_if_needed()
+        shot(page, "widgets_notebook7_run_details")
+        assert not errors, errors
+    finally:
+        context.close()
