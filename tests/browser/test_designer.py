@@ -22,7 +22,10 @@ def _drag_from_palette(page: Any, name: str, x: float, y: float) -> None:
 
 
 def _node(page: Any, node_id: str) -> Any:
-    return page.locator(f'.mls-DesignerNode[data-node-id="{node_id}"]')
+    """The node in the designer shown (other open documents have nodes of the same id)."""
+    return page.locator(
+        f'.mls-DesignerWidget:not(.lm-mod-hidden) .mls-DesignerNode[data-node-id="{node_id}"]'
+    )
 
 
 def _port(page: Any, node_id: str, kind: str, type_: str) -> Any:
@@ -130,7 +133,25 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
             timeout=240_000,
         )
     page.wait_for_selector(".mls-DesignerRun .mls-Status-Completed")
+    # The statuses came over the events websocket (the fallback poll runs every 15 s).
+    refreshes = page.locator(".mls-DesignerRun").get_attribute("data-event-refreshes")
+    assert int(refreshes or 0) >= 1
     shot(page, "designer-run-light")
+
+    # Right-click a node: its output, a data preview with a profile of every column.
+    _node(page, "n2").click(button="right")
+    page.click('.mls-DesignerMenu-item[data-action="visualize"]')
+    panel = page.locator('.mls-DesignerOutputs[data-node-id="n2"]')
+    panel.locator(".mls-DesignerProfile").wait_for()
+    profiled = panel.locator(".mls-DesignerProfile tr[data-column]")
+    kept = [profiled.nth(i).get_attribute("data-column") for i in range(profiled.count())]
+    assert kept and "b" not in kept  # Select Columns excluded b
+    shot(page, "designer-output-profile-light")
+    panel.locator('button[data-view="rows"]').click()
+    assert panel.locator(".mls-DesignerPreview tbody tr").count() >= 1
+    assert panel.locator(".mls-DesignerPreview th").all_inner_texts() == kept
+    panel.locator(".mls-DesignerOutputs-close").click()
+    panel.wait_for(state="detached")
 
     from jupyter_mlstudio.core.run import Run
 
@@ -139,6 +160,19 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
     assert run.get_status() == "Completed"
     step = run.find_step_run("Select Columns in Dataset")[0]
     assert "outputs/select_columns.ipynb" in step.get_file_names()
+
+    # Clone the finished run into a new draft, which opens in the designer.
+    page.click(".mls-DesignerClone")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.lm-TabBar-tab .lm-TabBar-tabLabel')]"
+        ".some(t => t.textContent.includes(" + json.dumps(run_id) + "))"
+    )
+    clones = [p for p in lab.root.glob("*.mlpipeline") if run_id in p.name]
+    assert len(clones) == 1
+    cloned = json.loads(clones[0].read_text())
+    assert cloned["nodes"] == doc["nodes"] and cloned["edges"] == doc["edges"]
+    page.locator(".mls-DesignerWidget:not(.lm-mod-hidden) .mls-DesignerNode").first.wait_for()
+    page.locator(".lm-TabBar-tab", has_text=path.split("/")[-1]).click()
 
     # A node's step run opens in the studio's run view.
     _node(page, "n2").dblclick()
@@ -196,3 +230,91 @@ def test_a_notebook_dragged_from_the_file_browser_becomes_a_component(page, lab)
     doc = json.loads((lab.root / path).read_text())
     assert doc["nodes"][0]["component"]["ref"] == "file:double_it.ipynb"
     shot(page, "designer-user-notebook-light")
+
+
+def test_training_run_outputs_then_inference_pipeline_deployed_from_the_toolbar(page, lab):
+    """The canonical sample trained from the canvas: Evaluate Model's metrics and images in
+    its output panel; "Create inference pipeline" opens the new document, whose "Deploy"
+    serves it and shows the scoring URI once healthy; one row is scored over HTTP."""
+    import httpx
+
+    from jupyter_mlstudio.core.webservice import Webservice
+    from tests.integration.designer.test_canonical_sample import _income_data, _sample
+
+    _income_data(200).to_csv(lab.root / "income.csv", index=False)
+    doc = _sample(lab.root)
+    ids = {n["component"]["ref"].removeprefix("builtin:"): n["id"] for n in doc.nodes}
+    page.evaluate(
+        "window.jupyterapp.commands.execute('docmanager:open', "
+        "{path: 'income.mlpipeline', factory: 'ML Designer'})"
+    )
+    page.locator(".mls-DesignerNode").nth(6).wait_for()
+    page.wait_for_selector(".mls-DesignerValidity:not(.mls-DesignerValidity-bad)")
+    page.click(".mls-DesignerSubmit")
+    page.locator(".jp-Dialog input").fill("designer_income")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.locator(".jp-Dialog input").wait_for()  # the pipeline parameter "trees"
+    page.locator(".jp-Dialog input").fill("15")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.wait_for_selector(".mls-DesignerRun .mls-Status-Completed", timeout=300_000)
+    evaluate = ids["evaluate_model"]
+    page.wait_for_selector(f'.mls-DesignerNode[data-node-id="{evaluate}"][data-status="Completed"]')
+
+    # Evaluate Model's output: a metrics table and its images (ROC curve and others).
+    _node(page, evaluate).click(button="right")
+    page.click('.mls-DesignerMenu-item[data-action="visualize"]')
+    panel = page.locator(f'.mls-DesignerOutputs[data-node-id="{evaluate}"]')
+    panel.locator(".mls-DesignerMetrics").first.wait_for()
+    accuracy = panel.locator('.mls-DesignerMetrics tr[data-metric="Accuracy"] td').inner_text()
+    assert 0.5 < float(accuracy) <= 1.0
+    panel.locator('.mls-DesignerOutputs-tab[data-tab="images"]').click()
+    roc = panel.locator('img[data-image*="ROC"]')
+    roc.wait_for()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.mls-DesignerOutputs img[data-image*=\"ROC\"]');"
+        " return i && i.complete && i.naturalWidth > 100; }"
+    )
+    shot(page, "designer-evaluate-images-light")
+    panel.locator(".mls-DesignerOutputs-close").click()
+
+    # Create inference pipeline: a new document opens with Web Service Input and Output.
+    page.click(".mls-DesignerInference")
+    page.locator(".jp-Dialog input").fill("income-browser")
+    page.click(".jp-Dialog .jp-mod-accept")
+    made = lab.root / "income-inference.mlpipeline"
+    deploy = page.locator(".mls-DesignerWidget:not(.lm-mod-hidden) .mls-DesignerDeploy")
+    deploy.wait_for(timeout=60_000)
+    refs = {n["component"]["ref"] for n in json.loads(made.read_text())["nodes"]}
+    assert {"builtin:web_service_input", "builtin:web_service_output"} <= refs
+    page.wait_for_selector(
+        ".mls-DesignerWidget:not(.lm-mod-hidden) .mls-DesignerValidity:not(.mls-DesignerValidity-bad)"
+    )
+    shot(page, "designer-inference-light")
+
+    # Deploy: the endpoint's name asked, its state followed until healthy, its URI shown.
+    deploy.click()
+    page.locator(".jp-Dialog input").fill("income-browser-svc")
+    page.click(".jp-Dialog .jp-mod-accept")
+    try:
+        chip = page.locator('.mls-DesignerEndpoint[data-endpoint="income-browser-svc"]')
+        page.wait_for_selector(
+            '.mls-DesignerEndpoint[data-state="Healthy"] .mls-DesignerScoringUri',
+            timeout=180_000,
+        )
+        uri = chip.locator(".mls-DesignerScoringUri").inner_text()
+        shot(page, "designer-deployed-light")
+        service = Webservice(lab.workspace, "income-browser-svc")
+        assert uri == service.scoring_uri
+        row = {"age": 61.0, "hours": 52.0, "sector": "self", "high_income": 1}
+        answer = httpx.post(
+            uri,
+            json={"Inputs": {"WebServiceInput0": [row]}},
+            headers={"Authorization": f"Bearer {service.get_keys()[0]}"},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["Results"]["WebServiceOutput0"][0]["Scored Labels"] in (0, 1)
+    finally:
+        for service in Webservice.list(lab.workspace):
+            if service.name == "income-browser-svc":
+                service.delete()

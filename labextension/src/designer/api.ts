@@ -2,10 +2,44 @@
  * The designer's REST routes (`/mlstudio/api/v1/designer/...`).
  */
 import { requestAPI } from '../api';
-import { ComponentInfo, Palette, PipelineDoc, Problem, RunNodes } from './types';
+import {
+  ComponentInfo,
+  EndpointState,
+  NodeOutputs,
+  Palette,
+  PipelineDoc,
+  Problem,
+  RunNodes,
+  SavedDocument
+} from './types';
 
 export function fetchPalette(): Promise<Palette> {
   return requestAPI<Palette>('designer/components');
+}
+
+// The palette, shared by every designer of the page: a document opening shows its nodes with
+// their ports at once when it is known, and asks again (datasets come and go) meanwhile.
+let latestPalette: Palette | null = null;
+let pendingPalette: Promise<Palette> | null = null;
+
+/** The palette last fetched in this page, if any. */
+export function cachedPalette(): Palette | null {
+  return latestPalette;
+}
+
+/** Fetch the palette (one request at a time for every designer). */
+export function refreshPalette(): Promise<Palette> {
+  if (!pendingPalette) {
+    pendingPalette = fetchPalette()
+      .then(p => {
+        latestPalette = p;
+        return p;
+      })
+      .finally(() => {
+        pendingPalette = null;
+      });
+  }
+  return pendingPalette;
 }
 
 export async function validateDocument(doc: PipelineDoc, path: string): Promise<Problem[]> {
@@ -45,4 +79,40 @@ export function resolveComponents(
     {},
     { method: 'POST', body: JSON.stringify({ refs, path }) }
   );
+}
+
+export function fetchNodeOutputs(runId: string, nodeId: string): Promise<NodeOutputs> {
+  return requestAPI<NodeOutputs>(
+    `designer/runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(nodeId)}/outputs`
+  );
+}
+
+/** A new draft `.mlpipeline` of the run's document with the run's parameter values. */
+export function cloneRun(runId: string): Promise<SavedDocument> {
+  return requestAPI<SavedDocument>(`designer/runs/${encodeURIComponent(runId)}/clone`, {}, {
+    method: 'POST',
+    body: '{}'
+  });
+}
+
+/** "Create inference pipeline" from a Completed training run. */
+export function createInference(
+  runId: string,
+  modelName: string | null
+): Promise<SavedDocument & { models: string[] }> {
+  return requestAPI(`designer/runs/${encodeURIComponent(runId)}/inference`, {}, {
+    method: 'POST',
+    body: JSON.stringify(modelName ? { modelName } : {})
+  });
+}
+
+export function deployInference(path: string, endpoint: string): Promise<EndpointState> {
+  return requestAPI<EndpointState>('designer/deploy', {}, {
+    method: 'POST',
+    body: JSON.stringify({ path, endpoint })
+  });
+}
+
+export function fetchEndpoint(name: string): Promise<EndpointState> {
+  return requestAPI<EndpointState>(`endpoints/${encodeURIComponent(name)}`);
 }

@@ -17,21 +17,28 @@ import {
   useReactFlow
 } from '@xyflow/react';
 import * as React from 'react';
-import { ResponseError } from '../api';
+import { ResponseError, StudioEvent } from '../api';
 import {
-  fetchPalette,
+  cloneRun,
+  createInference,
+  deployInference,
+  fetchEndpoint,
+  cachedPalette,
   fetchRunNodes,
+  refreshPalette,
   resolveComponents,
   submitDocument,
   validateDocument
 } from './api';
+import { NodeOutputsPanel } from './outputs';
 import { Clip, autoLayout, copyNodes, freshId, pasteNodes, NODE_WIDTH } from './layout';
-import { ComponentNode, ComponentNodeData, nodeTypes } from './nodes';
+import { ComponentNode, ComponentNodeData, nodeTypes, problemsByNode, toFlowNodes } from './nodes';
 import { DRAG_TYPE, Palette } from './palette';
 import { NodeEdit, NodeProperties, PipelineProperties } from './properties';
 import {
   ComponentInfo,
   DocNode,
+  EndpointState,
   PipelineDoc,
   PipelineParameterDecl,
   Problem,
@@ -51,11 +58,25 @@ export interface DesignerHost {
   askExperiment(suggestion: string): Promise<string | null>;
   /** Ask for this run's pipeline parameter values (defaults offered); null when cancelled. */
   askParameters(declared: PipelineParameterDecl[]): Promise<Record<string, unknown> | null>;
+  /** Ask for a name (an endpoint's, a model's); null when cancelled. */
+  askText(title: string, suggestion: string, okLabel: string): Promise<string | null>;
   openRun(runId: string): void;
+  /** Open another `.mlpipeline` (a clone, an inference pipeline) in the designer. */
+  openDocument(path: string): void;
+  /** Save the document (a deployment reads the file). */
+  save(): Promise<void>;
   notifyError(message: string): void;
+  /** The studio's live events (run status changes); returns the unsubscribe function. */
+  subscribe(listener: (event: StudioEvent) => void): () => void;
 }
 
-const POLL_MS = 1000;
+/** Node statuses come from the events websocket; this slow poll only covers a lost socket. */
+const FALLBACK_POLL_MS = 15000;
+/** Events arriving together (a step starting, its parent updating) cause one refresh. */
+const EVENT_DEBOUNCE_MS = 150;
+const ENDPOINT_POLL_MS = 1000;
+const ENDPOINT_DONE = new Set(['Healthy', 'Failed', 'Unhealthy']);
+const WEB_SERVICE = ['builtin:web_service_input', 'builtin:web_service_output'];
 const CONTENTS_MIME = 'application/x-jupyter-icontents';
 const COMPONENT_FILE = /\.(ipynb|py)$/i;
 
@@ -115,13 +136,15 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     key: null,
     at: 0
   });
-  const [palette, setPalette] = React.useState<ComponentInfo[] | null>(null);
   const [paletteError, setPaletteError] = React.useState<string | null>(null);
   const [problems, setProblems] = React.useState<Problem[]>([]);
   const [run, setRun] = React.useState<RunNodes | null>(null);
   const [notice, setNotice] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
   const [nodes, setNodes] = React.useState<ComponentNode[]>([]);
+  const [palette, setPalette] = React.useState<ComponentInfo[] | null>(
+    () => cachedPalette()?.components ?? null
+  );
   const [edges, setEdges] = React.useState<Edge[]>([]);
   const selectNext = React.useRef<Set<string> | null>(null);
   const clipboard = React.useRef<Clip | null>(null);
@@ -132,7 +155,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   const [, forceRender] = React.useReducer((x: number) => x + 1, 0);
 
   React.useEffect(() => {
-    fetchPalette()
+    refreshPalette()
       .then(p => setPalette(p.components))
       .catch(e => setPaletteError(message(e)));
   }, []);
@@ -177,53 +200,63 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
       .catch(e => setNotice(message(e)));
   }, [doc]);
 
-  // The graph React Flow shows, rebuilt from the document, its problems and the run.
+  // The graph React Flow shows, rebuilt from the document, its problems and the run. A node
+  // whose inputs did not change keeps its object, so React Flow and the memoized node view
+  // skip it; edges wait for both ends' components (their ports) to be known.
   React.useEffect(() => {
-    const byNode = new Map<string, Problem[]>();
-    for (const p of problems) {
-      if (p.node) {
-        byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
-      }
-    }
+    const byNode = problemsByNode(problems);
     const badEdges = new Set(problems.filter(p => p.edge).map(p => p.edge));
+    if (palette === null && paletteError === null && doc.nodes.some(n => !byRef.has(n.component.ref))) {
+      // Shown once the palette is known: drawn once, with their ports, and not twice.
+      return;
+    }
     setNodes(prev => {
       const selected = selectNext.current ?? new Set(prev.filter(n => n.selected).map(n => n.id));
       selectNext.current = null;
-      return doc.nodes.map(n => ({
-        id: n.id,
-        type: 'component' as const,
-        position: n.position,
-        selected: selected.has(n.id),
-        data: {
-          doc: n,
-          component: byRef.get(n.component.ref) ?? null,
-          problems: byNode.get(n.id) ?? [],
-          status: run?.nodes[n.id]?.status ?? null,
-          stepRunId: run?.nodes[n.id]?.stepRunId ?? null
-        }
-      }));
+      return toFlowNodes(doc, byRef, byNode, run, selected, prev);
     });
     setEdges(prev => {
       const selected = new Set(prev.filter(e => e.selected).map(e => e.id));
-      return doc.edges.map(e => {
-        const done = run?.nodes[e.source.node]?.status === 'Completed';
-        return {
-          id: e.id,
-          source: e.source.node,
-          sourceHandle: e.source.port,
-          target: e.target.node,
-          targetHandle: e.target.port,
-          selected: selected.has(e.id),
-          animated: run?.nodes[e.target.node]?.status === 'Running',
-          className: badEdges.has(e.id)
+      const known = new Set(
+        doc.nodes.filter(n => byRef.has(n.component.ref)).map(n => n.id)
+      );
+      const old = new Map(prev.map(e => [e.id, e]));
+      return doc.edges
+        .filter(e => known.has(e.source.node) && known.has(e.target.node))
+        .map(e => {
+          const done = run?.nodes[e.source.node]?.status === 'Completed';
+          const className = badEdges.has(e.id)
             ? 'mls-DesignerEdge-bad'
             : done
               ? 'mls-DesignerEdge-done'
-              : ''
-        };
-      });
+              : '';
+          const animated = run?.nodes[e.target.node]?.status === 'Running';
+          const was = old.get(e.id);
+          if (
+            was &&
+            was.source === e.source.node &&
+            was.sourceHandle === e.source.port &&
+            was.target === e.target.node &&
+            was.targetHandle === e.target.port &&
+            was.className === className &&
+            was.animated === animated &&
+            !!was.selected === selected.has(e.id)
+          ) {
+            return was;
+          }
+          return {
+            id: e.id,
+            source: e.source.node,
+            sourceHandle: e.source.port,
+            target: e.target.node,
+            targetHandle: e.target.port,
+            selected: selected.has(e.id),
+            animated,
+            className
+          };
+        });
     });
-  }, [doc, byRef, problems, run]);
+  }, [doc, byRef, problems, run, paletteError]);
 
   // Validation, a moment after the last edit; stale answers are dropped.
   const asked = React.useRef(0);
@@ -237,37 +270,119 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     return () => window.clearTimeout(timer);
   }, [doc]);
 
-  // Live step statuses of the submitted run, polled until it ends.
+  // Live step statuses of the submitted run: refreshed when the events websocket reports a
+  // change of the run or one of its steps, with a slow poll in case the socket is down.
   const runId = run?.runId;
+  const stepRuns = React.useRef(new Set<string>());
+  // How the last status refresh was caused, and how many the events socket caused.
+  const [liveSource, setLiveSource] = React.useState<string>('');
+  const [eventRefreshes, setEventRefreshes] = React.useState(0);
   React.useEffect(() => {
     if (!runId) {
+      return;
+    }
+    let stopped = false;
+    let ended = false;
+    let inflight = false;
+    let again = false;
+    let debounce = 0;
+    let fallback = 0;
+    const refresh = async (source: string) => {
+      if (inflight) {
+        again = true;
+        return;
+      }
+      inflight = true;
+      try {
+        const answer = await fetchRunNodes(runId);
+        if (stopped) {
+          return;
+        }
+        stepRuns.current = new Set(
+          Object.values(answer.nodes)
+            .map(n => n.stepRunId)
+            .filter((id): id is string => !!id)
+        );
+        setRun(answer);
+        setLiveSource(source);
+        if (source === 'events') {
+          setEventRefreshes(n => n + 1);
+        }
+        ended = TERMINAL.has(answer.status);
+      } catch (e) {
+        setNotice(message(e));
+      } finally {
+        inflight = false;
+      }
+      if (again && !stopped && !ended) {
+        again = false;
+        void refresh(source);
+      }
+    };
+    const poll = async () => {
+      await refresh('poll');
+      if (!stopped && !ended) {
+        fallback = window.setTimeout(poll, FALLBACK_POLL_MS);
+      }
+    };
+    const off = host.subscribe(event => {
+      const mine =
+        event.type === 'hello' ||
+        (event.type === 'run' &&
+          (event.runId === runId ||
+            event.parentRunId === runId ||
+            stepRuns.current.has(event.runId ?? '')));
+      if (!mine || stopped || ended) {
+        return;
+      }
+      window.clearTimeout(debounce);
+      debounce = window.setTimeout(() => void refresh('events'), EVENT_DEBOUNCE_MS);
+    });
+    void poll();
+    return () => {
+      stopped = true;
+      off();
+      window.clearTimeout(debounce);
+      window.clearTimeout(fallback);
+    };
+  }, [runId]);
+
+  // A deployed endpoint's state, followed until it is healthy (or failed).
+  const [endpoint, setEndpoint] = React.useState<EndpointState | null>(null);
+  const endpointName = endpoint && !ENDPOINT_DONE.has(endpoint.state) ? endpoint.name : null;
+  React.useEffect(() => {
+    if (!endpointName) {
       return;
     }
     let stopped = false;
     let timer = 0;
     const poll = async () => {
       try {
-        const answer = await fetchRunNodes(runId);
+        const state = await fetchEndpoint(endpointName);
         if (stopped) {
           return;
         }
-        setRun(answer);
-        if (TERMINAL.has(answer.status)) {
+        setEndpoint(state);
+        if (ENDPOINT_DONE.has(state.state)) {
           return;
         }
       } catch (e) {
         setNotice(message(e));
       }
       if (!stopped) {
-        timer = window.setTimeout(poll, POLL_MS);
+        timer = window.setTimeout(poll, ENDPOINT_POLL_MS);
       }
     };
-    void poll();
+    timer = window.setTimeout(poll, ENDPOINT_POLL_MS);
     return () => {
       stopped = true;
       window.clearTimeout(timer);
     };
-  }, [runId]);
+  }, [endpointName]);
+
+  // "Visualize output" of a node, and the node's right-click menu.
+  const [outputsOf, setOutputsOf] = React.useState<{ node: string; title: string } | null>(null);
+  const [menu, setMenu] = React.useState<{ node: string; x: number; y: number } | null>(null);
 
   // ---- edits ------------------------------------------------------------------------------
   const commit = React.useCallback(
@@ -521,6 +636,61 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     }
   };
 
+  const nodeTitle = (id: string) => {
+    const node = docRef.current.nodes.find(n => n.id === id);
+    return node?.name || (node && byRef.get(node.component.ref)?.name) || id;
+  };
+
+  const act = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await work();
+    } catch (e) {
+      setNotice(message(e));
+      host.notifyError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const cloneToDraft = (id: string) =>
+    act(async () => {
+      const made = await cloneRun(id);
+      host.openDocument(made.path);
+    });
+
+  const makeInference = (id: string) =>
+    act(async () => {
+      const suggestion = `${(docRef.current.name || stem(host.path())).replace(/[^A-Za-z0-9_.-]+/g, '-')}-inference`;
+      const model = await host.askText(
+        'Create inference pipeline: register the trained model as',
+        suggestion,
+        'Create'
+      );
+      if (model === null) {
+        return;
+      }
+      const made = await createInference(id, model || null);
+      host.openDocument(made.path);
+    });
+
+  const deploy = () =>
+    act(async () => {
+      const suggestion = stem(host.path())
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+      const name = await host.askText('Deploy as a real-time endpoint: endpoint name', suggestion || 'endpoint', 'Deploy');
+      if (!name) {
+        return;
+      }
+      setEndpoint(null);
+      await host.save();
+      const made = await deployInference(host.path(), name);
+      setEndpoint(made);
+    });
+
   const onDrop = (e: React.DragEvent) => {
     const raw = e.dataTransfer.getData(DRAG_TYPE);
     if (raw === '') {
@@ -601,6 +771,9 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   const single: ComponentNodeData | null = selected.length === 1 ? selected[0].data : null;
   const errors = problems.filter(p => p.severity === 'error');
   const h = history.current;
+  const finished = run !== null && TERMINAL.has(run.status);
+  const refs = new Set(doc.nodes.map(n => n.component.ref));
+  const isInference = WEB_SERVICE.every(r => refs.has(r));
   return (
     <div className="mls-Designer" ref={wrapper} tabIndex={0} onKeyDown={onKeyDown}>
       <div className="mls-DesignerToolbar">
@@ -645,7 +818,9 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
         </span>
         <span className="mls-DesignerSpacer" />
         {run && (
-          <span className="mls-DesignerRun" data-run-id={run.runId}>
+          <span className="mls-DesignerRun" data-run-id={run.runId} data-live={liveSource}
+            data-event-refreshes={eventRefreshes}
+          >
             <a
               href="#"
               onClick={e => {
@@ -656,14 +831,71 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
               {run.experimentName} / {run.runId}
             </a>
             <span className={`mls-DesignerNode-status mls-Status-${run.status}`}>{run.status}</span>
+            {finished && (
+              <button
+                className="jp-mod-styled mls-DesignerButton mls-DesignerClone"
+                title="A new draft of the pipeline this run ran, with its parameter values"
+                disabled={busy}
+                onClick={() => void cloneToDraft(run.runId)}
+              >
+                Clone
+              </button>
+            )}
+            {run.status === 'Completed' && !isInference && (
+              <button
+                className="jp-mod-styled mls-DesignerButton mls-DesignerInference"
+                title="A new real-time inference pipeline scoring with what this run trained"
+                disabled={busy}
+                onClick={() => void makeInference(run.runId)}
+              >
+                Create inference pipeline
+              </button>
+            )}
             <button
               className="jp-mod-styled mls-DesignerButton"
               title="Clear the run's statuses"
-              onClick={() => setRun(null)}
+              onClick={() => {
+                setRun(null);
+                setOutputsOf(null);
+              }}
             >
               ×
             </button>
           </span>
+        )}
+        {endpoint && (
+          <span
+            className="mls-DesignerEndpoint"
+            data-endpoint={endpoint.name}
+            data-state={endpoint.state}
+          >
+            <span className="mls-DesignerMuted">{endpoint.name}</span>
+            <span className={`mls-DesignerNode-status mls-Status-${endpoint.state}`}>
+              {endpoint.state}
+            </span>
+            {endpoint.state === 'Healthy' && endpoint.scoringUri && (
+              <code className="mls-DesignerScoringUri" title="Scoring URI">
+                {endpoint.scoringUri}
+              </code>
+            )}
+            <button
+              className="jp-mod-styled mls-DesignerButton"
+              title="Hide"
+              onClick={() => setEndpoint(null)}
+            >
+              ×
+            </button>
+          </span>
+        )}
+        {isInference && (
+          <button
+            className="jp-mod-styled mls-DesignerButton mls-DesignerDeploy"
+            title="Serve this inference pipeline as a real-time endpoint"
+            disabled={busy || errors.length > 0}
+            onClick={() => void deploy()}
+          >
+            Deploy
+          </button>
         )}
         <button
           className="jp-mod-styled jp-mod-accept mls-DesignerButton mls-DesignerSubmit"
@@ -707,6 +939,17 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
             onNodeDoubleClick={(_, node) =>
               node.data.stepRunId && host.openRun(node.data.stepRunId)
             }
+            onNodeContextMenu={(e, node) => {
+              e.preventDefault();
+              const box = wrapper.current?.getBoundingClientRect();
+              setMenu({
+                node: node.id,
+                x: e.clientX - (box?.left ?? 0),
+                y: e.clientY - (box?.top ?? 0)
+              });
+            }}
+            onPaneClick={() => setMenu(null)}
+            onMoveStart={() => setMenu(null)}
             deleteKeyCode={['Delete', 'Backspace']}
             multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
             selectionOnDrag={false}
@@ -725,6 +968,15 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
             />
             <Controls showInteractive={false} />
           </ReactFlow>
+          {outputsOf && run && (
+            <NodeOutputsPanel
+              runId={run.runId}
+              nodeId={outputsOf.node}
+              title={outputsOf.title}
+              onClose={() => setOutputsOf(null)}
+              onOpenRun={host.openRun}
+            />
+          )}
         </div>
         <div className="mls-DesignerProperties">
           {single ? (
@@ -732,6 +984,9 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
               data={single}
               onEdit={(edit, key) => editNode(single.doc.id, edit, key)}
               onOpenRun={host.openRun}
+              onVisualize={() =>
+                setOutputsOf({ node: single.doc.id, title: nodeTitle(single.doc.id) })
+              }
             />
           ) : (
             <PipelineProperties
@@ -743,6 +998,55 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
           )}
         </div>
       </div>
+      {menu && (
+        <NodeMenu
+          x={menu.x}
+          y={menu.y}
+          stepRunId={run?.nodes[menu.node]?.stepRunId ?? null}
+          onVisualize={() =>
+            setOutputsOf({ node: menu.node, title: nodeTitle(menu.node) })
+          }
+          onOpenRun={host.openRun}
+          onClose={() => setMenu(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+/** A node's right-click menu: its outputs and its step run, once the step has started. */
+function NodeMenu(props: {
+  x: number;
+  y: number;
+  stepRunId: string | null;
+  onVisualize: () => void;
+  onOpenRun: (runId: string) => void;
+  onClose: () => void;
+}): JSX.Element {
+  const { stepRunId } = props;
+  const item = (label: string, action: string, run: () => void) => (
+    <button
+      className="mls-DesignerMenu-item"
+      data-action={action}
+      disabled={!stepRunId}
+      onClick={() => {
+        props.onClose();
+        run();
+      }}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div
+      className="mls-DesignerMenu"
+      style={{ left: props.x, top: props.y }}
+      onMouseLeave={props.onClose}
+      role="menu"
+    >
+      {item('Visualize output', 'visualize', props.onVisualize)}
+      {item('Open step run', 'open-run', () => stepRunId && props.onOpenRun(stepRunId))}
+      {!stepRunId && <div className="mls-DesignerMuted">Submit the pipeline to see outputs.</div>}
     </div>
   );
 }

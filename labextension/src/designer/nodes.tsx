@@ -2,9 +2,16 @@
  * A component on the canvas: its name, typed input ports on top, outputs below, its
  * validation marks and, during a run, its step status.
  */
-import { Handle, Node, NodeProps, Position } from '@xyflow/react';
+import { Handle, Node, NodeHandle, NodeProps, Position } from '@xyflow/react';
 import * as React from 'react';
-import { ComponentInfo, DocNode, PortInfo, Problem } from './types';
+import { NODE_WIDTH } from './layout';
+import { ComponentInfo, DocNode, PipelineDoc, PortInfo, Problem, RunNodes } from './types';
+
+/** A node's height in pixels (designer.css gives it so): with the width, React Flow knows
+ * every node's size and port positions before drawing, instead of measuring 200 nodes. */
+export const NODE_HEIGHT = 56;
+/** A port's size on screen (10 px and a 2 px border, designer.css). */
+const PORT_SIZE = 14;
 
 export interface ComponentNodeData extends Record<string, unknown> {
   doc: DocNode;
@@ -18,6 +25,98 @@ export type ComponentNode = Node<ComponentNodeData, 'component'>;
 
 function portLeft(index: number, count: number): string {
   return `${((index + 1) * 100) / (count + 1)}%`;
+}
+
+const NO_PROBLEMS: Problem[] = [];
+
+/** Node id -> its problems. */
+export function problemsByNode(problems: Problem[]): Map<string, Problem[]> {
+  const byNode = new Map<string, Problem[]>();
+  for (const p of problems) {
+    if (p.node) {
+      const list = byNode.get(p.node);
+      list ? list.push(p) : byNode.set(p.node, [p]);
+    }
+  }
+  return byNode;
+}
+
+function sameProblems(a: Problem[], b: Problem[]): boolean {
+  return (
+    a === b ||
+    (a.length === b.length &&
+      a.every(
+        (p, i) =>
+          p.code === b[i].code &&
+          p.message === b[i].message &&
+          p.port === b[i].port &&
+          p.parameter === b[i].parameter &&
+          p.severity === b[i].severity
+      ))
+  );
+}
+
+/** Where React Flow finds a component's ports, as the node view draws them. */
+function declaredHandles(id: string, comp: ComponentInfo): NodeHandle[] {
+  const place = (ports: PortInfo[], type: 'source' | 'target'): NodeHandle[] =>
+    ports.map((port, i) => ({
+      id: port.name,
+      nodeId: id,
+      type,
+      position: type === 'target' ? Position.Top : Position.Bottom,
+      x: ((i + 1) * NODE_WIDTH) / (ports.length + 1) - PORT_SIZE / 2,
+      y: (type === 'target' ? 0 : NODE_HEIGHT) - PORT_SIZE / 2,
+      width: PORT_SIZE,
+      height: PORT_SIZE
+    }));
+  return [...place(comp.inputs, 'target'), ...place(comp.outputs, 'source')];
+}
+
+/**
+ * The React Flow nodes of a document. A node whose document entry, component, problems,
+ * status and selection are unchanged keeps its previous object (React Flow then skips it);
+ * a node of a known component comes with its size and ports, so none is measured first.
+ */
+export function toFlowNodes(
+  doc: PipelineDoc,
+  byRef: Map<string, ComponentInfo>,
+  byNode: Map<string, Problem[]>,
+  run: RunNodes | null,
+  selected: Set<string>,
+  previous: ComponentNode[]
+): ComponentNode[] {
+  const old = new Map(previous.map(n => [n.id, n]));
+  return doc.nodes.map(n => {
+    const component = byRef.get(n.component.ref) ?? null;
+    const problems = byNode.get(n.id) ?? NO_PROBLEMS;
+    const status = run?.nodes[n.id]?.status ?? null;
+    const stepRunId = run?.nodes[n.id]?.stepRunId ?? null;
+    const isSelected = selected.has(n.id);
+    const was = old.get(n.id);
+    if (
+      was &&
+      was.data.doc === n &&
+      was.data.component === component &&
+      was.data.status === status &&
+      was.data.stepRunId === stepRunId &&
+      !!was.selected === isSelected &&
+      sameProblems(was.data.problems, problems)
+    ) {
+      return was;
+    }
+    const node: ComponentNode = {
+      id: n.id,
+      type: 'component',
+      position: n.position,
+      selected: isSelected,
+      data: { doc: n, component, problems, status, stepRunId }
+    };
+    if (component) {
+      node.measured = { width: NODE_WIDTH, height: NODE_HEIGHT };
+      node.handles = declaredHandles(n.id, component);
+    }
+    return node;
+  });
 }
 
 function Ports(props: {
@@ -52,7 +151,7 @@ function Ports(props: {
   );
 }
 
-export function ComponentNodeView(props: NodeProps<ComponentNode>): JSX.Element {
+function ComponentNodeViewBase(props: NodeProps<ComponentNode>): JSX.Element {
   const { data, selected } = props;
   const comp = data.component;
   const errors = data.problems.filter(p => p.severity === 'error');
@@ -102,5 +201,11 @@ export function ComponentNodeView(props: NodeProps<ComponentNode>): JSX.Element 
     </div>
   );
 }
+
+/** Re-rendered only when its data or selection changes (not when another node moves). */
+export const ComponentNodeView = React.memo(
+  ComponentNodeViewBase,
+  (a, b) => a.data === b.data && a.selected === b.selected && a.dragging === b.dragging
+);
 
 export const nodeTypes = { component: ComponentNodeView };

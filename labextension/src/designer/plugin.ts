@@ -8,6 +8,7 @@ import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 import '@xyflow/react/dist/style.css';
+import { EventStream } from '../api';
 import { emptyDocument, serializeDocument } from './types';
 import { DesignerFactory, FACTORY, FILE_TYPE } from './widget';
 
@@ -30,6 +31,7 @@ export const designerPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     browsers: IFileBrowserFactory | null
   ) => {
+    let events: EventStream | null = null;
     app.docRegistry.addFileType({
       name: FILE_TYPE,
       displayName: 'Designer Pipeline',
@@ -47,7 +49,19 @@ export const designerPlugin: JupyterFrontEndPlugin<void> = {
         defaultFor: [FILE_TYPE],
         modelName: 'text'
       },
-      runId => void app.commands.execute('mlstudio:open-run', { runId })
+      {
+        openRun: runId => void app.commands.execute('mlstudio:open-run', { runId }),
+        openDocument: path =>
+          void app.commands.execute('docmanager:open', { path, factory: FACTORY }),
+        subscribe: listener => {
+          // One events socket for every designer, opened when the first one listens.
+          if (!events) {
+            events = new EventStream();
+            events.connect();
+          }
+          return events.subscribe(listener);
+        }
+      }
     );
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = designerIcon;

@@ -143,8 +143,9 @@ export function NodeProperties(props: {
   data: ComponentNodeData;
   onEdit: (edit: NodeEdit, coalesce: string) => void;
   onOpenRun: (runId: string) => void;
+  onVisualize: () => void;
 }): JSX.Element {
-  const { data, onEdit, onOpenRun } = props;
+  const { data, onEdit, onOpenRun, onVisualize } = props;
   const comp = data.component;
   const params = data.doc.parameters;
   const nodeProblems = data.problems.filter(p => !p.parameter);
@@ -163,6 +164,14 @@ export function NodeProperties(props: {
               onClick={() => onOpenRun(data.stepRunId!)}
             >
               Open step run
+            </button>
+          )}
+          {data.stepRunId && (
+            <button
+              className="jp-mod-styled mls-DesignerButton mls-DesignerVisualize"
+              onClick={onVisualize}
+            >
+              Visualize output
             </button>
           )}
         </div>

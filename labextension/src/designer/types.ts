@@ -105,6 +105,56 @@ export interface RunNodes {
   nodes: Record<string, NodeStatus>;
 }
 
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  missing: number;
+  missing_share: number;
+  distinct?: number | null;
+  min?: number | string | null;
+  max?: number | string | null;
+  mean?: number | null;
+  std?: number | null;
+  histogram?: { counts: number[]; edges: number[] };
+  top_values?: { value: unknown; count: number }[];
+}
+
+export interface PortOutput {
+  name: string;
+  type: string;
+  files: string[];
+  columns?: string[];
+  rows?: unknown[][];
+  rowCount?: number;
+  profile?: { rows: number; columns: ColumnProfile[]; sampled: boolean; sample_rows: number };
+  metrics?: Record<string, unknown>;
+}
+
+export interface NodeOutputs {
+  runId: string;
+  node: string;
+  stepName: string;
+  stepRunId: string;
+  status: string;
+  reusedRunId: string | null;
+  ports: PortOutput[];
+  metrics: Record<string, unknown>;
+  images: string[];
+  imagesRunId: string;
+}
+
+export interface SavedDocument {
+  path: string;
+  name: string;
+}
+
+export interface EndpointState {
+  name: string;
+  state: string;
+  scoringUri: string | null;
+  error?: unknown;
+}
+
 export const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 
 export function emptyDocument(name: string): PipelineDoc {

@@ -9,7 +9,16 @@ import {
 } from '@jupyterlab/docregistry';
 import { ReactFlowProvider } from '@xyflow/react';
 import * as React from 'react';
+import { StudioEvent } from '../api';
+import { refreshPalette } from './api';
 import { DesignerApp, DesignerHost } from './canvas';
+
+/** What the designer needs from the rest of JupyterLab. */
+export interface DesignerServices {
+  openRun(runId: string): void;
+  openDocument(path: string): void;
+  subscribe(listener: (event: StudioEvent) => void): () => void;
+}
 
 export const FACTORY = 'ML Designer';
 export const FILE_TYPE = 'mlpipeline';
@@ -22,10 +31,12 @@ export class DesignerView extends ReactWidget {
 
   constructor(
     private readonly context: DocumentRegistry.Context,
-    openRun: (runId: string) => void
+    services: DesignerServices
   ) {
     super();
     this.addClass('mls-DesignerView');
+    // Asked for while the file loads, so the nodes show with their ports at first render.
+    refreshPalette().catch(() => undefined);
     this.host = {
       path: () => this.context.path,
       write: text => {
@@ -68,7 +79,14 @@ export class DesignerView extends ReactWidget {
         }
         return values;
       },
-      openRun,
+      askText: async (title, suggestion, okLabel) => {
+        const answer = await InputDialog.getText({ title, text: suggestion, okLabel });
+        return answer.button.accept && answer.value !== null ? answer.value.trim() : null;
+      },
+      openRun: runId => services.openRun(runId),
+      openDocument: path => services.openDocument(path),
+      save: () => this.context.save(),
+      subscribe: listener => services.subscribe(listener),
       notifyError: text => Notification.error(text, { autoClose: 8000 })
     };
     void context.ready.then(() => {
@@ -104,13 +122,13 @@ export class DesignerWidget extends DocumentWidget<DesignerView> {}
 export class DesignerFactory extends ABCWidgetFactory<DesignerWidget, DocumentRegistry.IModel> {
   constructor(
     options: DocumentRegistry.IWidgetFactoryOptions<DesignerWidget>,
-    private readonly openRun: (runId: string) => void
+    private readonly services: DesignerServices
   ) {
     super(options);
   }
 
   protected createNewWidget(context: DocumentRegistry.Context): DesignerWidget {
-    const content = new DesignerView(context, this.openRun);
+    const content = new DesignerView(context, this.services);
     const widget = new DesignerWidget({ context, content });
     widget.addClass('mls-DesignerWidget');
     return widget;
