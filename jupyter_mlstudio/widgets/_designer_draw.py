@@ -148,7 +148,7 @@ def _draw_node(c: Any, model: CanvasModel, nid: str) -> None:
     c.text_align = "left"
     c.fill_style = TEXT
     c.font = "bold 12px sans-serif"
-    c.fill_text(_fit(model.title(nid), NODE_W - 40, 12), x + 12, y + 27)
+    c.fill_text(_fit(model.title(nid), NODE_W - (40 if problems else 20), 12), x + 12, y + 27)
     c.font = "11px sans-serif"
     if status:
         c.fill_style = STATUS_COLORS.get(status, MUTED)

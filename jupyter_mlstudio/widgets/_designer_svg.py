@@ -61,7 +61,7 @@ def graph_svg(model: CanvasModel) -> str:
             f'<rect x="{x}" y="{y}" width="5" height="{NODE_H}" '
             f'fill="{category_color(comp.category if comp else "")}"/>'
             f'<text x="{x + 12}" y="{y + 27}" font-size="12" font-weight="bold" fill="{TEXT}">'
-            f"{html.escape(_fit(model.title(nid), NODE_W - 40, 12))}</text>"
+            f"{html.escape(_fit(model.title(nid), NODE_W - (40 if problems else 20), 12))}</text>"
             f'<text x="{x + 12}" y="{y + 43}" font-size="11" '
             f'fill="{STATUS_COLORS.get(status, MUTED) if status else MUTED}">'
             f"{html.escape(status or (comp.category if comp else 'unknown component'))}</text>"
