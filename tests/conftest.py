@@ -20,8 +20,11 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     # the tests of the spool, whose daemons end soon after their last claim.
     monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL", "0")
     monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL_IDLE", "5")
-    # Likewise the serving zygote (warm endpoint processes): off, but in its own tests.
-    monkeypatch.setenv("MLSTUDIO_SERVING_ZYGOTE", "0")
+    # Likewise the serving zygote (warm endpoint processes): off, but in its own tests
+    # (MLSTUDIO_TEST_SERVING_ZYGOTE=1 runs every endpoint test with it).
+    monkeypatch.setenv(
+        "MLSTUDIO_SERVING_ZYGOTE", os.environ.get("MLSTUDIO_TEST_SERVING_ZYGOTE", "0")
+    )
     monkeypatch.setenv("MLSTUDIO_SERVING_ZYGOTE_IDLE", "20")
 
 

@@ -491,12 +491,6 @@ def _sweep(ws: Workspace, spec: Spec, fields: dict[str, Any], request: JobReques
         function = getattr(hd, kind)
         expressions[name] = function(*values[0]) if kind == "choice" else function(*values)
     trial = spec.check_keys(("trial",), fields["trial"], TRIAL_FIELDS, "the trial", ["command"])
-    if fields.get("outputs"):
-        raise spec.error(
-            ("outputs",),
-            "outputs of sweep trials are not supported yet.",
-            hint="Have the trial script write to ./outputs: it is kept with each trial's run.",
-        )
     run_config = _script_run_config(ws, spec, trial, ("trial",), request, fields, expressions)
     parameter_space = dict(expressions.values())  # (flag, expression) pairs after binding
     sampling = _sampling(spec, fields["sampling_algorithm"], parameter_space)

@@ -29,6 +29,25 @@ class JobInputs:
     lineage: list[tuple[int, str, str]] = field(default_factory=list)  # (dataset id, name, mode)
     outputs: list[str] = field(default_factory=list)  # folders the job must fill (see job.py)
 
+    def to_json(self) -> dict[str, Any]:
+        """All of it as JSON-ready data (references to secrets, never secrets)."""
+        return {
+            "described": self.described,
+            "to_materialize": self.to_materialize,
+            "lineage": [list(item) for item in self.lineage],
+            "outputs": self.outputs,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobInputs:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            described=dict(data.get("described", {})),
+            to_materialize=list(data.get("to_materialize", [])),
+            lineage=[(int(i), str(n), str(m)) for i, n, m in data.get("lineage", [])],
+            outputs=list(data.get("outputs", [])),
+        )
+
     def add_output(self, name: str) -> str:
         """A folder the job writes, uploaded with the run as ``pipeline_data/<name>``."""
         if name not in self.outputs:

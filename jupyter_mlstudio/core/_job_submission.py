@@ -98,12 +98,14 @@ def submit_script(
     properties: Mapping[str, str] | None = None,
     extra_definition: Mapping[str, Any] | None = None,
     launcher: Callable[[JobSpec], tuple[int, float | None]] | None = None,
+    inputs: JobInputs | None = None,
     **kwargs: Any,
 ) -> Run:
     """Validate ``config``, store its snapshot, create the run and start its job.
 
     ``launcher`` starts the job's supervisor (default: ``execution.launcher.launch_job``);
-    a sweep controller passes one that forks its already-imported self instead.
+    a sweep controller passes one that forks its already-imported self instead, and the
+    ``inputs`` its arguments' data resolved to when the sweep was submitted.
     """
     from jupyter_mlstudio.core.experiment import new_run_id
     from jupyter_mlstudio.core.run import Run
@@ -121,7 +123,7 @@ def submit_script(
         # the cluster must answer before anything is stored.
         launcher = dask_compute.DaskLauncher(ws, target)
     env = config.environment
-    inputs = JobInputs()
+    inputs = JobInputs() if inputs is None else JobInputs.from_json(inputs.to_json())
     arguments = [job_argument(ws, a, inputs) for a in config.arguments]
     definition = {
         "script": config.script,

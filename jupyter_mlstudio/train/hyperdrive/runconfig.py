@@ -171,12 +171,16 @@ class HyperDriveConfig:
     # ---- submission --------------------------------------------------------------------
     def _definition(self, experiment: Experiment, max_concurrent: int) -> dict[str, Any]:
         """The sweep as data: what the controller reads from the parent run."""
+        from jupyter_mlstudio.core._job_inputs import JobInputs
         from jupyter_mlstudio.core._job_submission import job_argument
 
         src = self.run_config
         ws = experiment.workspace
         env = src.environment
         command = src.command
+        # Datasets and outputs in the arguments: resolved once here, given to every trial.
+        inputs = JobInputs()
+        arguments = [job_argument(ws, a, inputs) for a in src.arguments]
         return {
             "sampling": self.hyperparameter_sampling.to_json(),
             "policy": self.policy.to_json(),
@@ -187,7 +191,8 @@ class HyperDriveConfig:
             "max_duration_minutes": self.max_duration_minutes,
             "trial": {
                 "script": src.script,
-                "arguments": [job_argument(ws, a) for a in src.arguments],
+                "arguments": arguments,
+                "inputs": inputs.to_json(),
                 "command": command
                 if command is None or isinstance(command, str)
                 else [str(c) for c in command],

@@ -109,6 +109,8 @@ def test_sweep_job_runs_its_trials_as_child_jobs(cli):
             experiment_name: wine-sweep
             inputs:
               training_data: {type: uri_folder, path: ./data}
+            outputs:
+              model: {type: uri_folder}
             sampling_algorithm: grid
             search_space:
               max_depth: {type: choice, values: [2, 4]}
@@ -118,7 +120,7 @@ def test_sweep_job_runs_its_trials_as_child_jobs(cli):
               code: src
               command: >-
                 python train.py --data ${{inputs.training_data}}
-                --max-depth ${{search_space.max_depth}} --model-dir .
+                --max-depth ${{search_space.max_depth}} --model-dir ${{outputs.model}}
             """
         )
     )
@@ -131,3 +133,9 @@ def test_sweep_job_runs_its_trials_as_child_jobs(cli):
     metrics = cli("job", "show", "-n", name, "-o", "json").json()["metrics"]
     # HyperDrive passed each sampled depth to the trial as --max-depth
     assert sorted(metrics[c["name"]]["rmse"] for c in children) == [0.25, 0.5]
+    # Each trial wrote its own copy of the sweep's output
+    for child in children:
+        cli("job", "download", "-n", child["name"], "-p", "dl", "--output-name", "model")
+        assert (
+            cli.folder / "dl" / child["name"] / "pipeline_data" / "model" / "weights.txt"
+        ).is_file()
