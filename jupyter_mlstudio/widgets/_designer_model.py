@@ -92,8 +92,53 @@ class CanvasModel:
         if self.library is None:
             self.library = ComponentLibrary(self.document.folder)
         self._components: dict[str, Component | None] = {}
+        self._check_shape()
+        self._place_unplaced()
         self.fit()
         self.revalidate()
+
+    def _check_shape(self) -> None:
+        """Refuse a document whose nodes cannot even be drawn (no id or component)."""
+        broken = [
+            i
+            for i, n in enumerate(self.document.nodes)
+            if not isinstance(n, dict)
+            or not isinstance(n.get("id"), str)
+            or not isinstance(n.get("component"), dict)
+            or not isinstance(n["component"].get("ref"), str)
+        ]
+        if broken:
+            raise ValidationError(
+                f"Node {broken[0]} of {self.document.name!r} has no id or component reference; "
+                "it cannot be drawn.",
+                hint="Each node needs an id and a component.ref (see mlpipeline.schema.json).",
+            )
+        for i, edge in enumerate(self.document.edges):
+            ends = [edge.get(k) if isinstance(edge, dict) else None for k in ("source", "target")]
+            if not all(
+                isinstance(end, dict)
+                and isinstance(end.get("node"), str)
+                and isinstance(end.get("port"), str)
+                for end in ends
+            ):
+                raise ValidationError(
+                    f"Edge {i} of {self.document.name!r} has no source or target node and port.",
+                    hint='An edge is {"source": {"node", "port"}, "target": {"node", "port"}}.',
+                )
+
+    def _place_unplaced(self) -> None:
+        """Nodes without a position (it is optional in the format) get their auto-layout
+        one; nodes with one keep it."""
+        unplaced = [n for n in self.document.nodes if not _has_position(n)]
+        if not unplaced:
+            return
+        placed = {n["id"]: dict(n["position"]) for n in self.document.nodes if _has_position(n)}
+        for node in unplaced:
+            node["position"] = {"x": 0.0, "y": 0.0}
+        self.auto_layout()
+        for node in self.document.nodes:
+            if node["id"] in placed:
+                node["position"] = placed[node["id"]]
 
     # ---- components ------------------------------------------------------------------------
     def component(self, node_id: str) -> Component | None:
@@ -380,8 +425,8 @@ class CanvasModel:
         try:
             src = self.port(edge["source"]["node"], edge["source"]["port"], "output")
             dst = self.port(edge["target"]["node"], edge["target"]["port"], "input")
-        except MlStudioError:
-            return None
+        except (MlStudioError, KeyError, TypeError):
+            return None  # validation reports what is wrong with it
         return curve(self.port_xy(src), self.port_xy(dst))
 
     def edge_at(self, x: float, y: float) -> str | None:
@@ -464,6 +509,11 @@ class CanvasModel:
         self.status = dict(status)
         if self.on_change is not None:
             self.on_change("status")
+
+
+def _has_position(node: dict[str, Any]) -> bool:
+    pos = node.get("position")
+    return isinstance(pos, dict) and all(isinstance(pos.get(k), int | float) for k in "xy")
 
 
 def curve(start: tuple[float, float], end: tuple[float, float]) -> list[tuple[float, float]]:

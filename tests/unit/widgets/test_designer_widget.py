@@ -281,3 +281,24 @@ def test_submit_colours_nodes_by_step_status_until_the_run_ends(local_ws, tmp_pa
     assert 'data-status="Completed"' in d.run_box.value  # the run's badge
     assert "data-node='n1' data-status='Completed'" in d.run_box.value
     assert "n1: Enter Data Manually [Data Input and Output] - Completed" in d.summary_text()
+
+
+def test_nodes_without_positions_are_laid_out_and_broken_files_refused(tmp_path):
+    doc = PipelineDocument.new("bare")
+    a = doc.add_node("builtin:enter_data_manually")
+    b = doc.add_node("builtin:remove_duplicate_rows")
+    doc.connect(a, "results_dataset", b, "input_dataset")
+    for node in doc.nodes:
+        del node["position"]  # optional in the format
+    d = Designer(doc)
+    assert d.model.node_xy(b)[1] > d.model.node_xy(a)[1]  # b in the row below a
+    assert "position" in d.document.node(a)
+    path = tmp_path / "broken.mlpipeline"
+    path.write_text(
+        json.dumps({"format": "mlpipeline", "version": 1, "nodes": [{"x": 1}], "edges": []})
+    )
+    with pytest.raises(ValidationError, match="no id or component"):
+        Designer(path)
+    path.write_text("{not json")
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        Designer(path)
