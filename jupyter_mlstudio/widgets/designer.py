@@ -95,6 +95,9 @@ class Designer:
         self._poller = poller
         self.model = CanvasModel(self.document, library)
         self.run: Run | None = None
+        #: Node id -> the run id of its step in the last submitted run (once started).
+        self.step_runs: dict[str, str] = {}
+        self._panel_step: tuple[str, str, str] | None = None
         self.run_status: str | None = None
         self._watch: _RunWatch | None = None
         self._lock = threading.RLock()  # the poller thread and the kernel both draw
@@ -146,6 +149,8 @@ class Designer:
         self.hover.add_class("mls-designer-hover")
         self.run_box = w.HTML()
         self.run_box.add_class("mls-designer-run")
+        self.step_box = w.VBox()
+        self.step_box.add_class("mls-designer-step")
         self.panel = w.VBox(layout=w.Layout(width=PANEL_WIDTH, min_width=PANEL_WIDTH))
         self.panel.add_class("mls-designer-panel")
         area = w.Box(
@@ -176,6 +181,7 @@ class Designer:
                 w.HBox([area, self.panel]),
                 self.hover,
                 self.run_box,
+                self.step_box,
             ]
         )
         self.widget.add_class("mls-designer")
@@ -214,11 +220,49 @@ class Designer:
 
     def _show_panel(self) -> None:
         old = self.panel.children
-        self.panel.children = properties_panel(
-            self.model, self.remove, lambda text: self._say(text, error=True)
-        )
+        items = properties_panel(self.model, self.remove, lambda text: self._say(text, error=True))
+        self._panel_step = self._selected_step()
+        if self._panel_step is not None:
+            items.insert(1, self._step_section(*self._panel_step))
+        self.panel.children = items
         for child in old:
             _close_tree(child)
+
+    def _selected_step(self) -> tuple[str, str, str] | None:
+        """(node, step run id, status) of the selected node in the last run, once started."""
+        sel = self.model.selected
+        run_id = self.step_runs.get(sel or "")
+        if sel is None or run_id is None:
+            return None
+        return sel, run_id, self.model.status.get(sel, "")
+
+    def _step_section(self, node_id: str, run_id: str, status: str) -> w.Widget:
+        info = w.HTML(
+            f"<div>Step run <code>{html.escape(run_id)}</code> {status_badge(status)}</div>"
+        )
+        button = _button("Step details", "list", "Show the step's run: log, metrics", "step")
+        button.on_click(lambda _: self._act(lambda: self.show_step(node_id)))
+        return w.VBox([info, button])
+
+    def show_step(self, node_id: str) -> Any:
+        """Show the run of node ``node_id``'s step (its log, metrics and files, live) under
+        the canvas; returns its ``RunDetails``."""
+        from jupyter_mlstudio.core.run import Run
+        from jupyter_mlstudio.widgets.run_details import RunDetails
+
+        run_id = self.step_runs.get(node_id)
+        if run_id is None:
+            raise ValidationError(
+                f"Node {node_id!r} has no step run (yet).",
+                hint="Submit the pipeline, and wait for the node's step to start.",
+                node=node_id,
+            )
+        details = RunDetails(Run.get(self._workspace(), run_id), poller=self._poller)
+        for child in self.step_box.children:
+            _close_tree(child)
+        title = w.HTML(f"<b>Step {html.escape(self.model.title(node_id))}</b>")
+        self.step_box.children = [title, details.widget]
+        return details
 
     def _changed(self, what: str) -> None:
         """The model changed: draw what it affects."""
@@ -226,6 +270,8 @@ class Designer:
             self.redraw(overlay=False)
             if what == "status":
                 self._show_run()
+                if self._selected_step() != self._panel_step:
+                    self._show_panel()  # the selected node's step started or changed status
             return
         if what in ("add", "remove", "connect", "parameter") and self.run_status in TERMINAL:
             self.model.status = {}  # the graph no longer is the one that ran
@@ -464,6 +510,7 @@ class Designer:
             raise
         self.run = Run.get(workspace, out["runId"])
         self.run_status = "NotStarted"
+        self.step_runs = {}
         self._watch = _RunWatch(self, service, out["runId"], workspace)
         self._watch.refresh()
         self._say(f"Submitted run {out['runId']} in {out['experimentName']}.")
@@ -629,7 +676,9 @@ class _RunWatch:
         """Read the run's and its nodes' status and show them; returns the run's status."""
         found = self.service.nodes(self.run_id)
         self._last = time.time()
-        self.step_runs = {n["stepRunId"] for n in found["nodes"].values() if n["stepRunId"]}
+        steps = {nid: n["stepRunId"] for nid, n in found["nodes"].items() if n["stepRunId"]}
+        self.step_runs = set(steps.values())
+        self.designer.step_runs = steps
         self.designer.run_status = str(found["status"])
         self.designer.model.set_status({nid: n["status"] for nid, n in found["nodes"].items()})
         return self.designer.run_status

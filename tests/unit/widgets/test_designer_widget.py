@@ -281,6 +281,16 @@ def test_submit_colours_nodes_by_step_status_until_the_run_ends(local_ws, tmp_pa
     assert 'data-status="Completed"' in d.run_box.value  # the run's badge
     assert "data-node='n1' data-status='Completed'" in d.run_box.value
     assert "n1: Enter Data Manually [Data Input and Output] - Completed" in d.summary_text()
+    # The selected node's panel names its step run; "Step details" shows that run.
+    d.select("n1")
+    step_id = d.step_runs["n1"]
+    assert step_id in d.panel.children[1].children[0].value
+    _panel_field(d, "mls-designer-step").click()
+    shown = d.step_box.children[1]
+    assert "mls-run-details" in shown._dom_classes
+    assert step_id in d.step_box.children[1].children[0].value  # its header
+    with pytest.raises(ValidationError, match="no step run"):
+        d.show_step("nope")
 
 
 def test_nodes_without_positions_are_laid_out_and_broken_files_refused(tmp_path):
