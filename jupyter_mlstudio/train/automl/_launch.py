@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jupyter_mlstudio.execution.liveness import process_start_time
+from jupyter_mlstudio.train._controller_process import launch
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
@@ -32,28 +27,6 @@ def driver_log_path(run_id: str) -> Path:
 def launch_driver(workspace: Workspace, run_id: str, generation: int) -> int:
     """Start the driver of AutoML run ``run_id`` in its own session; record it as the run's
     process. ``generation`` counts drivers of the same run (a resumed run's is the next)."""
-    assert workspace._config_path is not None
-    spec = json.dumps(
-        {
-            "run_id": run_id,
-            "workspace_config": str(workspace._config_path),
-            "generation": generation,
-        }
+    return launch(
+        workspace, run_id, generation, DRIVER_MODULE, driver_log_path(run_id), env=_ONE_THREAD
     )
-    log = driver_log_path(run_id).open("ab")
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", DRIVER_MODULE, spec],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **_ONE_THREAD},
-        )
-    finally:
-        log.close()
-    workspace._store.tracking.update_run(
-        run_id, process=(proc.pid, socket.gethostname(), process_start_time(proc.pid) or 0.0)
-    )
-    return proc.pid

@@ -18,24 +18,20 @@ from __future__ import annotations
 import io
 import json
 import math
-import signal
 import sys
-import threading
 import time
-import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 import pandas as pd
 
-from jupyter_mlstudio.core._run_logger import heartbeat_seconds
 from jupyter_mlstudio.core.workspace import Workspace
 from jupyter_mlstudio.errors import ConflictError, MlStudioError
 from jupyter_mlstudio.execution.liveness import this_process
 from jupyter_mlstudio.store import MetricPoint, RunsFilter, RunStatus
+from jupyter_mlstudio.train._controller_process import ControllerProcess, serve
 from jupyter_mlstudio.train.automl import scoring
 from jupyter_mlstudio.train.automl._launch import DRIVER_PROPERTY
 from jupyter_mlstudio.train.automl.config import DATA_PATH, DEFINITION_KEY
@@ -103,7 +99,7 @@ class _Log:
             self.artifacts.put_bytes(old + data, self.path)
 
 
-class AutoMLDriver:
+class AutoMLDriver(ControllerProcess):
     """The search of one AutoML run, in its own process (see the module's description).
 
     Parameters
@@ -119,6 +115,8 @@ class AutoMLDriver:
         Where trials run (default: the run's compute target's executor).
     """
 
+    CLAIM_PROPERTY = DRIVER_PROPERTY
+
     def __init__(
         self,
         workspace: Workspace,
@@ -127,11 +125,11 @@ class AutoMLDriver:
         executor: TrialExecutor | None = None,
     ) -> None:
         """Read the parent run's settings; nothing runs until :meth:`run`."""
+        super().__init__()
         self.ws = workspace
         self.tracking = workspace._store.tracking
         self.run_id = run_id
         self.generation = generation
-        self.wake = threading.Event()
         parent = self.tracking.get_run(run_id)
         self.settings: dict[str, Any] = parent.definition[DEFINITION_KEY]
         self.metric: str = self.settings["primary_metric"]
@@ -143,7 +141,6 @@ class AutoMLDriver:
         self.next_n = 0
         self.best: float | None = None
         self.since_best = 0
-        self.last_beat = 0.0
         self.stop_reason: str | None = None
         self.executor = executor
         self.target = parent.target or "local"
@@ -639,24 +636,6 @@ class AutoMLDriver:
             self.log.write(f"Resumed with {adopted} completed iterations.")
 
     # ---- the end -----------------------------------------------------------------------
-    def _claim(self) -> bool:
-        pid, host, started = this_process()
-        try:
-            self.tracking.add_properties(
-                self.run_id, {f"{DRIVER_PROPERTY}{self.generation}": f"{pid}@{host}:{started}"}
-            )
-        except ConflictError:
-            return False
-        return True
-
-    def _cancel_requested(self) -> bool:
-        now = time.monotonic()
-        if not self.wake.is_set() and now - self.last_beat < min(heartbeat_seconds(), 1.0):
-            return False
-        self.last_beat = now
-        self.wake.clear()
-        return self.tracking.heartbeat(self.run_id)
-
     def _cancel_all(self) -> None:
         assert self.executor is not None
         self.executor.shutdown()
@@ -802,20 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     int
         0, or 1 when the driver crashed (the run is then marked failed).
     """
-    argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(argv[0])
-    workspace = Workspace._open(Path(spec["workspace_config"]))
-    driver = AutoMLDriver(workspace, spec["run_id"], int(spec.get("generation", 0)))
-    # SIGTERM (run.cancel() sends it) wakes the loop, which reads the cancel flag.
-    signal.signal(signal.SIGTERM, lambda *_: driver.wake.set())
-    signal.signal(signal.SIGINT, lambda *_: driver.wake.set())
-    try:
-        driver.run()
-    except BaseException as exc:  # the run must never stay Running because we crashed
-        traceback.print_exc()
-        driver.abort(exc)
-        return 1
-    return 0
+    return serve(argv, AutoMLDriver)
 
 
 if __name__ == "__main__":

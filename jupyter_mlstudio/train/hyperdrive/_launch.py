@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jupyter_mlstudio.execution.liveness import process_start_time
+from jupyter_mlstudio.train._controller_process import launch
 
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
@@ -33,29 +28,4 @@ def launch_controller(workspace: Workspace, run_id: str, generation: int) -> int
     submitted the sweep. ``generation`` counts controllers of the same sweep: a resumed
     sweep's controller claims the next one, so two resumers cannot both drive it.
     """
-    assert workspace._config_path is not None
-    spec = json.dumps(
-        {
-            "run_id": run_id,
-            "workspace_config": str(workspace._config_path),
-            "generation": generation,
-        }
-    )
-    log = controller_log_path(run_id).open("ab")
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", CONTROLLER_MODULE, spec],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    finally:
-        log.close()
-    # Recorded at once, so liveness checks see this process (not a dead predecessor).
-    workspace._store.tracking.update_run(
-        run_id, process=(proc.pid, socket.gethostname(), process_start_time(proc.pid) or 0.0)
-    )
-    return proc.pid
+    return launch(workspace, run_id, generation, CONTROLLER_MODULE, controller_log_path(run_id))

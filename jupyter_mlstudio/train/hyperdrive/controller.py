@@ -15,13 +15,10 @@ A controller started again for the same sweep (``resume_sweeps``) picks up from 
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -38,6 +35,7 @@ from jupyter_mlstudio.errors import ConflictError
 from jupyter_mlstudio.execution.launcher import signal_cancel
 from jupyter_mlstudio.execution.liveness import reap, this_process
 from jupyter_mlstudio.store import RunRecord, RunsFilter, RunStatus
+from jupyter_mlstudio.train._controller_process import ControllerProcess, serve
 from jupyter_mlstudio.train.hyperdrive._fork_launch import fork_supervisor, reap_children
 from jupyter_mlstudio.train.hyperdrive._launch import CONTROLLER_PROPERTY
 from jupyter_mlstudio.train.hyperdrive._samplers import BayesianSampler, make_sampler
@@ -110,7 +108,7 @@ class _EventLog:
             self.artifacts.put_bytes(old + line, self.path)
 
 
-class SweepController:
+class SweepController(ControllerProcess):
     """Runs one sweep to its end, from the state kept in the store (one per process).
 
     Azure ML runs this loop in its HyperDrive service; here it is a detached local process
@@ -127,12 +125,14 @@ class SweepController:
         Which start of the controller this is; only one controller may claim a generation.
     """
 
+    CLAIM_PROPERTY = CONTROLLER_PROPERTY
+
     def __init__(self, workspace: Workspace, run_id: str, generation: int) -> None:
+        super().__init__()
         self.ws = workspace
         self.tracking = workspace._store.tracking
         self.run_id = run_id
         self.generation = generation
-        self.wake = threading.Event()  # set by SIGTERM: look at the cancel flag now
         parent = self.tracking.get_run(run_id)
         self.parent = parent
         self.sweep: dict[str, Any] = parent.definition[DEFINITION_KEY]
@@ -151,7 +151,6 @@ class SweepController:
         self.terminated: dict[str, str] = {}  # run id -> the policy's reason
         self.failures: list[Trial] = []
         self.fatal: dict[str, Any] | None = None
-        self.last_beat = 0.0
         self.source: Path | None = None
         self.started = time.time()
 
@@ -203,25 +202,6 @@ class SweepController:
                 self.wake.wait(POLL_SECONDS)
         finally:
             shutil.rmtree(self.source, ignore_errors=True)
-
-    def _claim(self) -> bool:
-        """Only one controller per generation: a property, once set, cannot change."""
-        pid, host, started = this_process()
-        try:
-            self.tracking.add_properties(
-                self.run_id, {f"{CONTROLLER_PROPERTY}{self.generation}": f"{pid}@{host}:{started}"}
-            )
-        except ConflictError:
-            return False
-        return True
-
-    def _cancel_requested(self) -> bool:
-        now = time.monotonic()
-        if not self.wake.is_set() and now - self.last_beat < min(heartbeat_seconds(), 1.0):
-            return False
-        self.last_beat = now
-        self.wake.clear()
-        return self.tracking.heartbeat(self.run_id)
 
     def _nothing_left(self) -> bool:
         return self.exhausted or self.next_n >= int(self.sweep["max_total_runs"])
@@ -278,6 +258,7 @@ class SweepController:
             self.log.write(f"Trial {n} started ({trial.run_id}): {trial.describe()}")
 
     def _submit(self, trial: Trial) -> None:
+        from jupyter_mlstudio.core._job_inputs import JobInputs
         from jupyter_mlstudio.core._job_submission import submit_script
 
         spec = self.sweep["trial"]
@@ -308,6 +289,7 @@ class SweepController:
                 "sourceDirectory": spec["source_directory"],
             },
             launcher=fork_supervisor,
+            inputs=JobInputs.from_json(spec["inputs"]) if "inputs" in spec else None,
         )
 
     def _series(self, run_id: str) -> list[float]:
@@ -513,22 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         0 when the loop ended normally; 1 when the controller itself failed (the sweep is
         then marked Failed and its trials are canceled).
     """
-    argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(argv[0])
-    workspace = Workspace._open(Path(spec["workspace_config"]))
-    controller = SweepController(workspace, spec["run_id"], int(spec.get("generation", 0)))
-    # SIGTERM (run.cancel() sends it) wakes the loop, which reads the cancel flag. Without a
-    # cancel request (the machine shutting down) the loop keeps going until it is killed,
-    # and the sweep can be resumed.
-    signal.signal(signal.SIGTERM, lambda *_: controller.wake.set())
-    signal.signal(signal.SIGINT, lambda *_: controller.wake.set())
-    try:
-        controller.run()
-    except BaseException as exc:  # the sweep must never stay Running because we crashed
-        traceback.print_exc()
-        controller.abort(exc)
-        return 1
-    return 0
+    return serve(argv, SweepController)
 
 
 if __name__ == "__main__":

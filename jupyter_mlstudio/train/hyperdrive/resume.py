@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jupyter_mlstudio.core._run_logger import heartbeat_seconds
-from jupyter_mlstudio.execution.liveness import why_dead
-from jupyter_mlstudio.store import RunsFilter, RunStatus
+from jupyter_mlstudio.train._controller_process import resume_dead
 from jupyter_mlstudio.train.hyperdrive._launch import CONTROLLER_PROPERTY, launch_controller
 from jupyter_mlstudio.train.hyperdrive.runconfig import RUN_TYPE
 
@@ -23,12 +21,6 @@ if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
 
 __all__ = ["resume_sweeps"]
-
-_UNFINISHED = tuple(
-    str(s)
-    for s in RunStatus
-    if s not in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED)
-)
 
 
 def resume_sweeps(workspace: Workspace) -> list[str]:
@@ -38,16 +30,4 @@ def resume_sweeps(workspace: Workspace) -> list[str]:
     started (they run on in their own processes) and goes on sampling where the old one
     stopped; two callers at once cannot both resume the same sweep.
     """
-    tracking = workspace._store.tracking
-    resumed = []
-    for record in tracking.search_runs(RunsFilter(run_types=(RUN_TYPE,), statuses=_UNFINISHED)):
-        if why_dead(record, heartbeat_seconds()) is None:
-            continue
-        generations = [
-            int(key.removeprefix(CONTROLLER_PROPERTY))
-            for key in record.properties
-            if key.startswith(CONTROLLER_PROPERTY)
-        ]
-        launch_controller(workspace, record.run_id, generation=max(generations, default=-1) + 1)
-        resumed.append(record.run_id)
-    return resumed
+    return resume_dead(workspace, RUN_TYPE, CONTROLLER_PROPERTY, launch_controller)
