@@ -157,6 +157,7 @@ def ensure_zygote() -> None:
             stderr=log,
             start_new_session=True,  # outlives the notebook that started it
             close_fds=True,
+            cwd=folder,  # not the notebook's folder: each request brings its own
         )
     import threading
 
@@ -196,7 +197,7 @@ def _stale(stamps: dict[str, tuple[float, int]]) -> str | None:
     return None
 
 
-def _child(request: dict[str, Any], listener: socket.socket) -> int:
+def _child(request: dict[str, Any], listener: socket.socket, zygote_start_dir: str) -> int:
     """In the forked child: become the endpoint's supervisor."""
     listener.close()
     os.setsid()
@@ -219,10 +220,15 @@ def _child(request: dict[str, Any], listener: socket.socket) -> int:
     os.environ.update({**request.get("env", {}), "PYTHONUNBUFFERED": "1"})
     with contextlib.suppress(OSError):
         os.chdir(str(request.get("cwd") or "/"))
+    # ``python -m`` puts its working folder first on sys.path: the requester's, as a
+    # supervisor started afresh in that folder would have, not the zygote's own.
+    sys.path[:] = [os.getcwd() if p in (zygote_start_dir, "") else p for p in sys.path]
     return Supervisor(runtime_dir, fork_workers=True).run()
 
 
-def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, Any]) -> bool:
+def _handle(
+    conn: socket.socket, listener: socket.socket, stamps: dict[str, Any], start_dir: str
+) -> bool:
     """Answer one request; False when the zygote should exit (its modules changed)."""
     from jupyter_mlstudio.execution.liveness import process_start_time
 
@@ -242,7 +248,7 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, Any]
             code = 1
             try:
                 conn.close()
-                code = _child(request, listener)
+                code = _child(request, listener, start_dir)
             except BaseException:  # the child must never return into the zygote
                 import traceback
 
@@ -258,6 +264,7 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     """Run the zygote in ``argv[0]`` (its folder) until idle or asked to stop."""
     folder = Path((argv or sys.argv[1:])[0])
+    start_dir = os.getcwd()
     idle_seconds = float(os.environ.get("MLSTUDIO_SERVING_ZYGOTE_IDLE", "600"))
     stamps = _preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -296,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             last = time.monotonic()
             with conn:
-                if not _handle(conn, listener, stamps):
+                if not _handle(conn, listener, stamps, start_dir):
                     print("a preloaded module changed on disk; exiting", flush=True)
                     break
     finally:

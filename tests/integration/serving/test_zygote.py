@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import psutil
@@ -40,6 +41,8 @@ def test_a_deploy_forks_from_the_zygote_and_serves(trained, src, monkeypatch):
             zygote_cmd = psutil.Process(zpid).cmdline()
             assert supervisor.cmdline() == zygote_cmd
             assert all(w.cmdline() == zygote_cmd for w in workers)
+            # ...in the deploying process's folder, as a supervisor started afresh would be
+            assert supervisor.cwd() == os.getcwd()
             rows = trained.X[:3].tolist()
             assert svc.run(json.dumps({"data": rows})) == trained.expected(rows)
             # A worker that dies is replaced, by a fork again.
