@@ -172,7 +172,8 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
     cloned = json.loads(clones[0].read_text())
     assert cloned["nodes"] == doc["nodes"] and cloned["edges"] == doc["edges"]
     page.locator(".mls-DesignerWidget:not(.lm-mod-hidden) .mls-DesignerNode").first.wait_for()
-    page.locator(".lm-TabBar-tab", has_text=path.split("/")[-1]).click()
+    page.evaluate("window.jupyterapp.shell.currentWidget.close()")
+    page.wait_for_function("document.querySelectorAll('.mls-DesignerWidget').length === 1")
 
     # A node's step run opens in the studio's run view.
     _node(page, "n2").dblclick()
