@@ -379,7 +379,7 @@ class Workspace:
         """The compute targets by name, typed (``local`` is always there)."""
         from jupyter_mlstudio.core.compute import ComputeTarget
 
-        return ComputeTarget.list(self)
+        return {target.name: target for target in ComputeTarget.list(self)}
 
     @property
     def environments(self) -> dict[str, Environment]:

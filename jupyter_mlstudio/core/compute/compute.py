@@ -157,8 +157,8 @@ class ComputeTarget:
         return ComputeTarget.create(workspace, name, attach_configuration)
 
     @staticmethod
-    def list(workspace: Workspace) -> dict[str, ComputeTarget]:
-        """List the compute targets of a workspace.
+    def list(workspace: Workspace) -> list[ComputeTarget]:
+        """List the compute targets of a workspace (azureml ``ComputeTarget.list``).
 
         Parameters
         ----------
@@ -167,15 +167,15 @@ class ComputeTarget:
 
         Returns
         -------
-        dict of str to ComputeTarget
-            Each target by name, as its typed subclass. Note: ``azureml``'s
-            ``ComputeTarget.list`` returns a list; this returns a dict like
-            ``Workspace.compute_targets`` (iterate ``.values()`` for the targets).
+        list of ComputeTarget
+            Each target as its typed subclass (:class:`AmlCompute`, :class:`LocalCompute`,
+            :class:`DaskCompute`, ...), sorted by name. ``Workspace.compute_targets`` gives the
+            same targets as a dict keyed by name.
         """
-        return {
-            r.name: ComputeTarget._from_record(workspace, r)
+        return [
+            ComputeTarget._from_record(workspace, r)
             for r in workspace._store.assets.list_compute_targets()
-        }
+        ]
 
     def wait_for_completion(
         self,

@@ -282,26 +282,36 @@ class Schedule:
 
     @staticmethod
     def list(
-        workspace: Workspace, pipeline_id: str | None = None, active_only: bool = True
+        workspace: Workspace, active_only: bool = True, pipeline_id: str | None = None
     ) -> list[Schedule]:
         """The workspace's schedules, oldest first (azureml ``Schedule.list``).
+
+        The parameters come in Azure ML's order, so ``Schedule.list(ws, False)`` lists the
+        disabled schedules too, as it does there.
 
         Parameters
         ----------
         workspace : Workspace
-        pipeline_id : str, optional
-            Only the schedules of this published pipeline.
+            The workspace whose schedules to list.
         active_only : bool
-            Leave out disabled schedules (the default, as in Azure ML).
+            Leave out disabled schedules (the default, as in Azure ML). As in Azure ML it
+            applies only when no ``pipeline_id`` is given.
+        pipeline_id : str, optional
+            Only the schedules of this published pipeline, active and disabled.
 
         Returns
         -------
         list of Schedule
         """
+        if pipeline_id is not None:
+            return [
+                Schedule(workspace, r)
+                for r in workspace._store.pipelines.list_schedules(active_only=False)
+                if r.pipeline_id == pipeline_id
+            ]
         return [
             Schedule(workspace, r)
-            for r in workspace._store.pipelines.list_schedules(active_only)
-            if pipeline_id in (None, r.pipeline_id)
+            for r in workspace._store.pipelines.list_schedules(active_only=active_only)
         ]
 
     def enable(self, wait_for_provisioning: bool = False, wait_timeout: int = 3600) -> None:

@@ -166,4 +166,4 @@ def test_an_attached_scheduler_runs_jobs_and_a_dead_address_is_refused(local_ws,
         ComputeTarget.attach(
             local_ws, "nowhere", DaskCompute.attach_configuration("tcp://127.0.0.1:9")
         )
-    assert "nowhere" not in ComputeTarget.list(local_ws)
+    assert "nowhere" not in [t.name for t in ComputeTarget.list(local_ws)]
