@@ -70,6 +70,11 @@ class Trial:
     score: float | None = None
 
 
+def _is_anchor(candidate: Candidate) -> bool:
+    """Whether ``candidate`` is the default HistGradientBoosting (the baseline)."""
+    return candidate.model == ANCHOR_MODEL and candidate.source == "default"
+
+
 def _pipeline_name(model: str) -> str:
     scaler = MODELS[model].scaler if model in MODELS else None
     return f"{scaler} {model}" if scaler else model
@@ -343,6 +348,10 @@ class AutoMLDriver(ControllerProcess):
                 return True
             if self.stop_reason is not None and now >= self.trial_deadline:
                 for trial in self._active():
+                    # The baseline may use the time kept for the ensembles: without it the
+                    # pick has nothing to be measured against.
+                    if _is_anchor(trial.candidate) and now < self.deadline:
+                        continue
                     self.executor.cancel(trial.n)
             if self.executor.running() == 0 and (
                 self.stop_reason is not None or self.next_n >= self.max_trials
@@ -414,7 +423,8 @@ class AutoMLDriver(ControllerProcess):
             },
         )
         limit = self.settings.get("iteration_timeout_minutes")
-        timeout = max(1.0, self.trial_deadline - now)
+        end = self.deadline if _is_anchor(candidate) else self.trial_deadline
+        timeout = max(1.0, end - now)
         if limit:
             timeout = min(timeout, float(limit) * 60)
         self._running.add(n)
@@ -674,14 +684,7 @@ class AutoMLDriver(ControllerProcess):
             )
             return
         best = (max if self.maximize else min)(self.done, key=lambda t: t.score or 0.0)
-        anchor = next(
-            (
-                t
-                for t in self.done
-                if t.candidate.model == ANCHOR_MODEL and t.candidate.source == "default"
-            ),
-            None,
-        )
+        anchor = next((t for t in self.done if _is_anchor(t.candidate)), None)
         if anchor is not None and best is not anchor and not self._clearly_better(best, anchor):
             self.log.write(
                 f"Keeping iteration {anchor.n} (the default {ANCHOR_MODEL}): iteration "
