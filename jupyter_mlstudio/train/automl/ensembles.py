@@ -113,16 +113,7 @@ class _Members(BaseEstimator):
         return True
 
     def fit(self, X: Any, y: Any = None) -> _Members:
-        """Do nothing: AutoML fitted the members already.
-
-        Parameters
-        ----------
-        X, y : ignored
-
-        Returns
-        -------
-        self
-        """
+        """Return ``self`` as it is (``X`` and ``y`` unused): the members come fitted."""
         return self
 
     def _weights(self) -> np.ndarray:
@@ -130,7 +121,26 @@ class _Members(BaseEstimator):
         return w / w.sum()
 
 
-class PreFittedSoftVotingClassifier(_Members):
+class _ClassMembers(_Members):
+    """Members of a classifier: class labels, and the most probable one predicted."""
+
+    classes: list[Any] | None
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The class labels."""
+        return np.asarray(self.classes)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of rows ``X``, one column per class."""
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row of ``X``."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class PreFittedSoftVotingClassifier(_ClassMembers):
     """Weighted average of prefitted members' class probabilities.
 
     Parameters
@@ -153,11 +163,6 @@ class PreFittedSoftVotingClassifier(_Members):
         super().__init__(estimators, weights)
         self.classes = classes
 
-    @property
-    def classes_(self) -> np.ndarray:
-        """The class labels."""
-        return np.asarray(self.classes)
-
     def predict_proba(self, X: Any) -> np.ndarray:
         """The weighted mean of the members' class probabilities for rows ``X``."""
         from jupyter_mlstudio.train.automl.problem import _align_proba
@@ -170,10 +175,6 @@ class PreFittedSoftVotingClassifier(_Members):
             total = w * p if total is None else total + w * p
         assert total is not None
         return total
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of each row of ``X``."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class PreFittedSoftVotingRegressor(_Members):
@@ -193,7 +194,7 @@ class PreFittedSoftVotingRegressor(_Members):
         return np.average(np.vstack(preds), axis=0, weights=self._weights())
 
 
-class StackEnsembleClassifier(_Members):
+class StackEnsembleClassifier(_ClassMembers):
     """A meta-model over prefitted members' class probabilities.
 
     Parameters
@@ -217,11 +218,6 @@ class StackEnsembleClassifier(_Members):
         self.meta = meta
         self.classes = classes
 
-    @property
-    def classes_(self) -> np.ndarray:
-        """The class labels."""
-        return np.asarray(self.classes)
-
     def _features(self, X: Any) -> np.ndarray:
         from jupyter_mlstudio.train.automl.problem import _align_proba
 
@@ -241,10 +237,6 @@ class StackEnsembleClassifier(_Members):
         return _align_proba(
             p, [self.classes[int(c)] for c in self.meta.classes_], list(self.classes or [])
         )
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of each row of ``X``."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class StackEnsembleRegressor(_Members):
