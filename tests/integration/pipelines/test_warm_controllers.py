@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -113,4 +114,33 @@ def test_cancel_reaches_a_forked_controller(local_ws, code):
     end = time.monotonic() + 10
     while not _gone(pid):
         assert time.monotonic() < end, f"controller {pid} left behind"
+        time.sleep(0.1)
+
+
+def test_a_spool_kernel_claimed_and_never_used_goes_back_on_offer(monkeypatch):
+    from jupyter_mlstudio.execution.kernel_spool import ensure_daemon, spool_folder, stop_daemon
+    from jupyter_mlstudio.execution.notebook_runner import KernelPool
+
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL", "1")
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL_SIZE", "1")
+    monkeypatch.setenv("MLSTUDIO_KERNEL_SPOOL_IDLE", "60")  # stopped at the end
+    ready = spool_folder() / "ready"
+    ensure_daemon()
+    try:
+        deadline = time.monotonic() + 90
+        while not list(ready.glob("*.json")):
+            assert time.monotonic() < deadline, "the spool daemon never offered a kernel"
+            time.sleep(0.1)
+        (offered,) = ready.glob("*.json")
+        pool = KernelPool(size=1, limit=1)
+        assert not offered.exists()  # claimed
+        pool.close()  # no step took it: offered again, the same (unused) kernel
+        assert [p.name for p in ready.glob("*.json")] == [offered.name]
+        pid = int(json.loads(offered.read_text())["pid"])
+        assert psutil.pid_exists(pid)
+    finally:
+        stop_daemon()
+    end = time.monotonic() + 20
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < end, "the daemon left its kernel on offer running"
         time.sleep(0.1)
