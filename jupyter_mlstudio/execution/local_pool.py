@@ -107,6 +107,8 @@ def _ask(request: dict[str, str], preload: tuple[str, ...] = ()) -> tuple[int, f
 
 
 def _start_forker(path: Path, preload: tuple[str, ...] = ()) -> None:
+    if _forker_running(path):
+        return  # it is loading modules, not listening meanwhile; it listens again soon
     subprocess.Popen(
         [sys.executable, "-m", _MODULE, str(path), *preload],
         stdin=subprocess.DEVNULL,
@@ -115,6 +117,26 @@ def _start_forker(path: Path, preload: tuple[str, ...] = ()) -> None:
         start_new_session=True,
         close_fds=True,
     )
+
+
+def _forker_running(path: Path) -> bool:
+    """Whether a forker holds this path's lock (it holds it for its whole life)."""
+    try:
+        with open(f"{path}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released as it closes
+    except OSError:
+        return True
+    return False
+
+
+def _listen(path: Path) -> socket.socket:
+    path.unlink(missing_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    os.chmod(path, 0o600)  # only this user's processes may start jobs through it
+    server.listen(64)
+    server.settimeout(IDLE_SECONDS)
+    return server
 
 
 def serve(path: Path, modules: tuple[str, ...] = ()) -> int:
@@ -132,12 +154,7 @@ def serve(path: Path, modules: tuple[str, ...] = ()) -> int:
     warm: dict[str, Any] = {}
     for name in modules:
         _load(name, warm)
-    path.unlink(missing_ok=True)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    os.chmod(path, 0o600)  # only this user's processes may start jobs through it
-    server.listen(64)
-    server.settimeout(IDLE_SECONDS)
+    server = _listen(path)
 
     def reap(*_: object) -> None:
         while True:
@@ -185,7 +202,12 @@ def serve(path: Path, modules: tuple[str, ...] = ()) -> int:
                 except OSError:
                     pass
             if cold is not None:
+                # Not listening while it loads (seconds): jobs asking meanwhile find no
+                # socket and start the usual way, instead of waiting in the backlog.
+                server.close()
+                path.unlink(missing_ok=True)
                 _load(cold, warm)
+                server = _listen(path)
     finally:
         path.unlink(missing_ok=True)
         server.close()
