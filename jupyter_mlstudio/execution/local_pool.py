@@ -51,11 +51,17 @@ def _code_version() -> str:
     included): every module of the package, since pipeline controllers are forked too."""
     import jupyter_mlstudio
 
-    root = Path(jupyter_mlstudio.__file__).parent
-    stamps = [sys.executable, str(root)]
-    for path in sorted(root.rglob("*.py")):
-        stamps.append(f"{path.relative_to(root)}:{path.stat().st_mtime_ns}")
-    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]
+    root = os.path.dirname(jupyter_mlstudio.__file__)
+    stamps = [sys.executable, root]
+    folders = [root]
+    while folders:  # os.scandir, not Path.rglob: this runs before every job (ms, not 0.1 s)
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    stamps.append(f"{entry.path}:{entry.stat().st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(stamps)).encode()).hexdigest()[:16]
 
 
 def socket_path() -> Path:
