@@ -32,8 +32,11 @@ export function refreshPalette(): Promise<Palette> {
   if (!pendingPalette) {
     pendingPalette = fetchPalette()
       .then(p => {
-        latestPalette = p;
-        return p;
+        // An unchanged answer keeps the objects the canvases hold, so nothing re-renders.
+        if (latestPalette === null || JSON.stringify(p) !== JSON.stringify(latestPalette)) {
+          latestPalette = p;
+        }
+        return latestPalette;
       })
       .finally(() => {
         pendingPalette = null;

@@ -141,11 +141,20 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   const [run, setRun] = React.useState<RunNodes | null>(null);
   const [notice, setNotice] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
-  const [nodes, setNodes] = React.useState<ComponentNode[]>([]);
   const [palette, setPalette] = React.useState<ComponentInfo[] | null>(
     () => cachedPalette()?.components ?? null
   );
-  const [edges, setEdges] = React.useState<Edge[]>([]);
+  // With the palette known, the first render draws the nodes (no empty pass first).
+  const [nodes, setNodes] = React.useState<ComponentNode[]>(() =>
+    palette === null
+      ? []
+      : toFlowNodes(doc, new Map(palette.map(c => [c.ref, c])), new Map(), null, new Set(), [])
+  );
+  const [edges, setEdges] = React.useState<Edge[]>(() =>
+    palette === null
+      ? []
+      : toFlowEdges(doc, new Map(palette.map(c => [c.ref, c])), [], null, new Set(), [])
+  );
   const selectNext = React.useRef<Set<string> | null>(null);
   const clipboard = React.useRef<Clip | null>(null);
   const wrapper = React.useRef<HTMLDivElement>(null);
@@ -205,7 +214,6 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   // skip it; edges wait for both ends' components (their ports) to be known.
   React.useEffect(() => {
     const byNode = problemsByNode(problems);
-    const badEdges = new Set(problems.filter(p => p.edge).map(p => p.edge));
     if (palette === null && paletteError === null && doc.nodes.some(n => !byRef.has(n.component.ref))) {
       // Shown once the palette is known: drawn once, with their ports, and not twice.
       return;
@@ -217,44 +225,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     });
     setEdges(prev => {
       const selected = new Set(prev.filter(e => e.selected).map(e => e.id));
-      const known = new Set(
-        doc.nodes.filter(n => byRef.has(n.component.ref)).map(n => n.id)
-      );
-      const old = new Map(prev.map(e => [e.id, e]));
-      return doc.edges
-        .filter(e => known.has(e.source.node) && known.has(e.target.node))
-        .map(e => {
-          const done = run?.nodes[e.source.node]?.status === 'Completed';
-          const className = badEdges.has(e.id)
-            ? 'mls-DesignerEdge-bad'
-            : done
-              ? 'mls-DesignerEdge-done'
-              : '';
-          const animated = run?.nodes[e.target.node]?.status === 'Running';
-          const was = old.get(e.id);
-          if (
-            was &&
-            was.source === e.source.node &&
-            was.sourceHandle === e.source.port &&
-            was.target === e.target.node &&
-            was.targetHandle === e.target.port &&
-            was.className === className &&
-            was.animated === animated &&
-            !!was.selected === selected.has(e.id)
-          ) {
-            return was;
-          }
-          return {
-            id: e.id,
-            source: e.source.node,
-            sourceHandle: e.source.port,
-            target: e.target.node,
-            targetHandle: e.target.port,
-            selected: selected.has(e.id),
-            animated,
-            className
-          };
-        });
+      return toFlowEdges(doc, byRef, problems, run, selected, prev);
     });
   }, [doc, byRef, problems, run, paletteError]);
 
@@ -1049,4 +1020,55 @@ function NodeMenu(props: {
       {!stepRunId && <div className="mls-DesignerMuted">Submit the pipeline to see outputs.</div>}
     </div>
   );
+}
+
+/** The React Flow edges of a document: those whose two ends' ports are known, an unchanged
+ * edge keeping its previous object. */
+function toFlowEdges(
+  doc: PipelineDoc,
+  byRef: Map<string, ComponentInfo>,
+  problems: Problem[],
+  run: RunNodes | null,
+  selected: Set<string>,
+  prev: Edge[]
+): Edge[] {
+  const badEdges = new Set(problems.filter(p => p.edge).map(p => p.edge));
+  const known = new Set(
+    doc.nodes.filter(n => byRef.has(n.component.ref)).map(n => n.id)
+  );
+  const old = new Map(prev.map(e => [e.id, e]));
+  return doc.edges
+    .filter(e => known.has(e.source.node) && known.has(e.target.node))
+    .map(e => {
+      const done = run?.nodes[e.source.node]?.status === 'Completed';
+      const className = badEdges.has(e.id)
+        ? 'mls-DesignerEdge-bad'
+        : done
+          ? 'mls-DesignerEdge-done'
+          : '';
+      const animated = run?.nodes[e.target.node]?.status === 'Running';
+      const was = old.get(e.id);
+      if (
+        was &&
+        was.source === e.source.node &&
+        was.sourceHandle === e.source.port &&
+        was.target === e.target.node &&
+        was.targetHandle === e.target.port &&
+        was.className === className &&
+        was.animated === animated &&
+        !!was.selected === selected.has(e.id)
+      ) {
+        return was;
+      }
+      return {
+        id: e.id,
+        source: e.source.node,
+        sourceHandle: e.source.port,
+        target: e.target.node,
+        targetHandle: e.target.port,
+        selected: selected.has(e.id),
+        animated,
+        className
+      };
+    });
 }
