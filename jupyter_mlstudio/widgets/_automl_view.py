@@ -271,6 +271,7 @@ class AutoMLView(RunView):
         with self.chart.figure.hold_sync():
             self.chart.set_line("iteration", xs, ys, marker="circle")
             self.chart.set_line("best so far", xs, best, dashed=True, marker="circle")
+            self.chart.integer_ticks(xs)
 
     def _features_html(self) -> str:
         if not self.featurization:

@@ -67,8 +67,9 @@ class LineChart:
         self.labels = labels
         self.x_scale = bq.LinearScale()
         self.y_scale = bq.LinearScale()
+        self.x_axis = bq.Axis(scale=self.x_scale, label=x_label, grid_color="#eeeeee")
         axes = [
-            bq.Axis(scale=self.x_scale, label=x_label, grid_color="#eeeeee"),
+            self.x_axis,
             bq.Axis(
                 scale=self.y_scale,
                 side="left",
@@ -176,6 +177,11 @@ class LineChart:
     def xs(self, name: str) -> np.ndarray:
         """The x values the chart draws for ``name``."""
         return np.asarray(self.lines[name].x)
+
+    def integer_ticks(self, xs: Sequence[float]) -> None:
+        """Ticks at these x values only (a few whole numbers: iterations, not 0.2 steps)."""
+        ticks = sorted(set(xs))
+        self.x_axis.tick_values = np.asarray(ticks) if 1 < len(ticks) <= 15 else None
 
     @property
     def zoomed(self) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "STATUS_COLORS",
     "artifact_url",
+    "sparkline",
     "duration",
     "fmt",
     "status_badge",
@@ -113,4 +114,29 @@ def artifact_url(run_id: str, name: str) -> str:
     return (
         f"{base.rstrip('/')}/mlstudio/api/v1/runs/{urllib.parse.quote(run_id, safe='')}"
         f"/artifacts/content?{query}"
+    )
+
+
+def sparkline(
+    title: str, xs: Sequence[float], ys: Sequence[float], *, width: int = 320, height: int = 90
+) -> str:
+    """A small static SVG line chart: what the text/HTML fallback shows of a series where no
+    widget can be drawn (a static render of the notebook, a viewer without ipywidgets)."""
+    points = [(float(x), float(y)) for x, y in zip(xs, ys, strict=True) if math.isfinite(y)]
+    if len(points) < 2:
+        return ""
+    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+    y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
+    pad = 4
+    sx = (width - 2 * pad) / ((x1 - x0) or 1.0)
+    sy = (height - 2 * pad) / ((y1 - y0) or 1.0)
+    path = " ".join(
+        f"{pad + (x - x0) * sx:.1f},{height - pad - (y - y0) * sy:.1f}" for x, y in points
+    )
+    label = html.escape(f"{title}: {fmt(y0)} to {fmt(y1)}, steps {fmt(x0)} to {fmt(x1)}")
+    return (
+        f"<div class='mls-sparkline' style='display:inline-block;margin:0 12px 8px 0'>"
+        f"<div style='font-size:11px;color:#616161'>{label}</div>"
+        f"<svg width='{width}' height='{height}' style='border:1px solid #e0e0e0'>"
+        f"<polyline fill='none' stroke='#636efa' stroke-width='1.5' points='{path}'/></svg></div>"
     )

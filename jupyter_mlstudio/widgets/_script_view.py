@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from jupyter_mlstudio.widgets._charts import SeriesCharts
-from jupyter_mlstudio.widgets._html import artifact_url, table
+from jupyter_mlstudio.widgets._html import artifact_url, sparkline, table
 from jupyter_mlstudio.widgets._series import gc_paused
 from jupyter_mlstudio.widgets._view import LogPanel, RunView
 
@@ -126,7 +126,18 @@ class ScriptView(RunView):
         self.files.value = table(["File", "Type"], rows, raw_columns=[0], empty="No files yet.")
 
     def summary_html(self) -> str:
-        return super().summary_html() + "<h4>Output files</h4>" + self.files.value
+        """The run as HTML, its series as small static line charts (at most 300 points)."""
+        charts = "".join(
+            sparkline(key, *buffer.chart_points(300))
+            for key, buffer in sorted(self.charts.buffers.items())
+            if len(buffer) > 1
+        )
+        return (
+            super().summary_html()
+            + (f"<h4>Metric series</h4><div>{charts}</div>" if charts else "")
+            + "<h4>Output files</h4>"
+            + self.files.value
+        )
 
     def widget_data(self) -> dict[str, Any]:
         data = super().widget_data()

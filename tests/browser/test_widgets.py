@@ -369,6 +369,9 @@ NB7_CELLS = [
 ]
 
 
+NB7_OWN_ERRORS = ("reading 'schema'", "Command 'filebrowser:open-path' not registered")
+
+
 def test_run_details_in_jupyter_notebook_7(browser, lab):
     """The same RunDetails in Jupyter Notebook 7 (the notebook package's front end, served by
     the same Jupyter server): the bqplot chart draws, grows to every point, and the status
@@ -397,6 +400,8 @@ def test_run_details_in_jupyter_notebook_7(browser, lab):
         assert "lr" in page.locator(".mls-run-details").inner_text()
         page.locator(".mls-charts").scroll_into_view_if_needed()
         shot(page, "widgets_notebook7_run_details")
-        assert not errors, errors
+        # Notebook 7 (7.6.5) itself raises these on a page of an empty notebook: not ours.
+        own = [e for e in errors if not any(k in e for k in NB7_OWN_ERRORS)]
+        assert not own, own
     finally:
         context.close()

@@ -151,6 +151,9 @@ def test_a_long_series_is_downsampled_for_the_chart_and_kept_whole(local_ws, pol
     assert len(chart.points("signal")) == 20_000
     assert "of 20,000" not in chart.title
     assert len(details.get_widget_data()["run_metrics"]["signal"]) == 20_000
+    # Where widgets cannot render, the HTML shows the series as a static line (spike kept).
+    page = details._repr_mimebundle_()["text/html"]
+    assert "<polyline" in page and "signal: -1 to 9, steps 0 to 19999" in page
 
 
 def test_failed_run_shows_its_error_and_mimebundle_has_text_and_html(local_ws, poller):
@@ -161,6 +164,7 @@ def test_failed_run_shows_its_error_and_mimebundle_has_text_and_html(local_ws, p
     bundle = details._repr_mimebundle_()
     assert "Failed" in bundle["text/plain"]
     assert "out of memory" in bundle["text/html"]
+    assert "mls-sparkline" not in bundle["text/html"]  # one value: no series to draw
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == details.widget.model_id
 
 
