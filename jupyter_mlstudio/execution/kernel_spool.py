@@ -3,11 +3,13 @@ kernels of this Python started ahead of need, and a pipeline controller claims o
 
 Starting a kernel costs a second or more; a controller that starts its own pays it before its
 first notebook step. The daemon (``python -m jupyter_mlstudio.execution.kernel_spool``) is
-started on first use, keeps ``MLSTUDIO_KERNEL_SPOOL_SIZE`` kernels on offer (default 4: a
-3-step chain takes 3), refills what is claimed (``MLSTUDIO_KERNEL_SPOOL_PARALLEL`` starting at
-once, default 2), and exits after a while without claims (``MLSTUDIO_KERNEL_SPOOL_IDLE``
-seconds, default 600). A kernel is used for one step only and then killed, so no state leaks
-between steps; one a pipeline claimed and never used goes back on offer.
+started on first use, keeps ``MLSTUDIO_KERNEL_SPOOL_SIZE`` kernels on offer (default 6,
+about 50 MB each: pipelines submitted one after another take one per notebook step, faster
+than a busy machine starts them), refills what is claimed (``MLSTUDIO_KERNEL_SPOOL_PARALLEL``
+starting at once, default 2), and exits after a while without claims
+(``MLSTUDIO_KERNEL_SPOOL_IDLE`` seconds, default 600). A kernel is used for one step only
+and then killed, so no state leaks between steps; one a pipeline claimed and never used goes
+back on offer.
 
 The spool is a folder: the daemon writes ``ready/<id>.json`` (connection info and process id)
 once a kernel answers; a controller claims one by renaming it into ``claimed/`` (one rename
@@ -352,7 +354,7 @@ def _serve(
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     folder, kernel_name = Path(args[0]), args[1] if len(args) > 1 else "python3"
-    size = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "4"))
+    size = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "6"))
     parallel = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_PARALLEL", "2"))
     idle = float(os.environ.get("MLSTUDIO_KERNEL_SPOOL_IDLE", "600"))
     return _serve(folder, kernel_name, size, idle, parallel)
