@@ -10,11 +10,14 @@ import {
   Edge,
   MiniMap,
   NodeChange,
+  ReactFlowProvider,
   EdgeChange,
   ReactFlow,
   applyEdgeChanges,
   applyNodeChanges,
-  useReactFlow
+  useReactFlow,
+  useStore,
+  useStoreApi
 } from '@xyflow/react';
 import * as React from 'react';
 import { ResponseError, StudioEvent } from '../api';
@@ -61,8 +64,9 @@ export interface DesignerHost {
   /** Ask for a name (an endpoint's, a model's); null when cancelled. */
   askText(title: string, suggestion: string, okLabel: string): Promise<string | null>;
   openRun(runId: string): void;
-  /** Open another `.mlpipeline` (a clone, an inference pipeline) in the designer. */
-  openDocument(path: string): void;
+  /** Open another `.mlpipeline` (a clone, an inference pipeline) in the designer; with
+   * `arrange`, its nodes are laid out in layers first. */
+  openDocument(path: string, arrange?: boolean): Promise<void>;
   /** Save the document (a deployment reads the file). */
   save(): Promise<void>;
   notifyError(message: string): void;
@@ -110,9 +114,79 @@ interface History {
   at: number;
 }
 
-export function DesignerApp(props: { initialText: string; host: DesignerHost }): JSX.Element {
+/** Widths of the palette and properties columns and the toolbar's height (designer.css). */
+const PALETTE_WIDTH = 210;
+const PROPERTIES_WIDTH = 260;
+const TOOLBAR_HEIGHT = 34;
+const FIT_OPTIONS = { padding: 0.2, maxZoom: 1.2 };
+
+/**
+ * The canvas with its React Flow store. When the palette is already known, the store starts
+ * with the document's nodes and edges (their sizes and ports declared) and a view fitted to
+ * the canvas' expected size: the first frame shows the whole pipeline, with no pass over an
+ * empty graph or a default view first.
+ */
+export function DesignerRoot(props: {
+  initialText: string;
+  host: DesignerHost;
+  size: { width: number; height: number };
+}): JSX.Element {
+  const [initial] = React.useState(() => {
+    const palette = cachedPalette();
+    let doc: PipelineDoc;
+    try {
+      doc = parseDocument(props.initialText, stem(props.host.path()));
+    } catch {
+      return null;
+    }
+    if (!palette || !doc.nodes.length) {
+      return null;
+    }
+    const byRef = new Map(palette.components.map(c => [c.ref, c]));
+    return {
+      nodes: toFlowNodes(doc, byRef, new Map(), null, new Set(), []),
+      edges: toFlowEdges(doc, byRef, [], null, new Set(), [])
+    };
+  });
+  return (
+    <ReactFlowProvider
+      initialNodes={initial?.nodes}
+      initialEdges={initial?.edges}
+      initialWidth={Math.max(100, props.size.width - PALETTE_WIDTH - PROPERTIES_WIDTH)}
+      initialHeight={Math.max(100, props.size.height - TOOLBAR_HEIGHT)}
+      fitView={initial !== null}
+      initialFitViewOptions={FIT_OPTIONS}
+      initialMinZoom={MIN_ZOOM}
+      initialMaxZoom={MAX_ZOOM}
+    >
+      <DesignerApp
+        initialText={props.initialText}
+        host={props.host}
+        initialNodes={initial?.nodes}
+        initialEdges={initial?.edges}
+      />
+    </ReactFlowProvider>
+  );
+}
+
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 2;
+
+export function DesignerApp(props: {
+  initialText: string;
+  host: DesignerHost;
+  initialNodes?: ComponentNode[];
+  initialEdges?: Edge[];
+}): JSX.Element {
   const { host } = props;
   const flow = useReactFlow<ComponentNode, Edge>();
+  // The view the store starts with (fitted by DesignerRoot), so the zoom pane does not
+  // start from the default one and render the nodes a second time.
+  const store = useStoreApi();
+  const [startView] = React.useState(() => {
+    const [x, y, zoom] = store.getState().transform;
+    return { x, y, zoom };
+  });
   const [doc, setDoc] = React.useState<PipelineDoc>(() => {
     try {
       return parseDocument(props.initialText, stem(host.path()));
@@ -145,16 +219,8 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
     () => cachedPalette()?.components ?? null
   );
   // With the palette known, the first render draws the nodes (no empty pass first).
-  const [nodes, setNodes] = React.useState<ComponentNode[]>(() =>
-    palette === null
-      ? []
-      : toFlowNodes(doc, new Map(palette.map(c => [c.ref, c])), new Map(), null, new Set(), [])
-  );
-  const [edges, setEdges] = React.useState<Edge[]>(() =>
-    palette === null
-      ? []
-      : toFlowEdges(doc, new Map(palette.map(c => [c.ref, c])), [], null, new Set(), [])
-  );
+  const [nodes, setNodes] = React.useState<ComponentNode[]>(() => props.initialNodes ?? []);
+  const [edges, setEdges] = React.useState<Edge[]>(() => props.initialEdges ?? []);
   const selectNext = React.useRef<Set<string> | null>(null);
   const clipboard = React.useRef<Clip | null>(null);
   const wrapper = React.useRef<HTMLDivElement>(null);
@@ -628,7 +694,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
   const cloneToDraft = (id: string) =>
     act(async () => {
       const made = await cloneRun(id);
-      host.openDocument(made.path);
+      await host.openDocument(made.path);
     });
 
   const makeInference = (id: string) =>
@@ -643,7 +709,7 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
         return;
       }
       const made = await createInference(id, model || null);
-      host.openDocument(made.path);
+      await host.openDocument(made.path, true);
     });
 
   const deploy = () =>
@@ -926,12 +992,14 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
             selectionOnDrag={false}
             connectionRadius={30}
             fitView={fitAtOpen}
-            fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
-            minZoom={0.05}
+            fitViewOptions={FIT_OPTIONS}
+            defaultViewport={startView}
+            minZoom={MIN_ZOOM}
+            maxZoom={MAX_ZOOM}
             onlyRenderVisibleElements
             proOptions={{ hideAttribution: true }}
           >
-            <Background gap={20} size={1} />
+            <GridBackground />
             <MiniMap
               pannable
               zoomable
@@ -983,6 +1051,15 @@ export function DesignerApp(props: { initialText: string; host: DesignerHost }):
       )}
     </div>
   );
+}
+
+/** Zoom below which the dotted grid is left out: its dots would be about a pixel apart, and
+ * painting them (without a GPU) is most of a frame while panning a large pipeline. */
+const GRID_MIN_ZOOM = 0.4;
+
+function GridBackground(): JSX.Element | null {
+  const shown = useStore(s => s.transform[2] >= GRID_MIN_ZOOM);
+  return shown ? <Background gap={20} size={1} /> : null;
 }
 
 /** A node's right-click menu: its outputs and its step run, once the step has started. */

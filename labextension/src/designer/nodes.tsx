@@ -113,6 +113,8 @@ export function toFlowNodes(
     };
     if (component) {
       node.measured = { width: NODE_WIDTH, height: NODE_HEIGHT };
+      node.initialWidth = NODE_WIDTH; // read by the store's first fitted view
+      node.initialHeight = NODE_HEIGHT;
       node.handles = declaredHandles(n.id, component);
     }
     return node;

@@ -9,7 +9,8 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { LabIcon } from '@jupyterlab/ui-components';
 import '@xyflow/react/dist/style.css';
 import { EventStream } from '../api';
-import { emptyDocument, serializeDocument } from './types';
+import { autoLayout } from './layout';
+import { emptyDocument, parseDocument, serializeDocument } from './types';
 import { DesignerFactory, FACTORY, FILE_TYPE } from './widget';
 
 const ICON_SVG =
@@ -51,8 +52,20 @@ export const designerPlugin: JupyterFrontEndPlugin<void> = {
       },
       {
         openRun: runId => void app.commands.execute('mlstudio:open-run', { runId }),
-        openDocument: path =>
-          void app.commands.execute('docmanager:open', { path, factory: FACTORY }),
+        openDocument: async (path, arrange) => {
+          if (arrange) {
+            // A generated document (an inference pipeline) gets its nodes laid out in layers.
+            const contents = app.serviceManager.contents;
+            const file = await contents.get(path, { type: 'file', format: 'text', content: true });
+            const doc = autoLayout(parseDocument(String(file.content), ''));
+            await contents.save(path, {
+              type: 'file',
+              format: 'text',
+              content: serializeDocument(doc)
+            });
+          }
+          await app.commands.execute('docmanager:open', { path, factory: FACTORY });
+        },
         subscribe: listener => {
           // One events socket for every designer, opened when the first one listens.
           if (!events) {

@@ -7,16 +7,15 @@ import {
   DocumentRegistry,
   DocumentWidget
 } from '@jupyterlab/docregistry';
-import { ReactFlowProvider } from '@xyflow/react';
 import * as React from 'react';
 import { StudioEvent } from '../api';
 import { refreshPalette } from './api';
-import { DesignerApp, DesignerHost } from './canvas';
+import { DesignerHost, DesignerRoot } from './canvas';
 
 /** What the designer needs from the rest of JupyterLab. */
 export interface DesignerServices {
   openRun(runId: string): void;
-  openDocument(path: string): void;
+  openDocument(path: string, arrange?: boolean): Promise<void>;
   subscribe(listener: (event: StudioEvent) => void): () => void;
 }
 
@@ -84,7 +83,7 @@ export class DesignerView extends ReactWidget {
         return answer.button.accept && answer.value !== null ? answer.value.trim() : null;
       },
       openRun: runId => services.openRun(runId),
-      openDocument: path => services.openDocument(path),
+      openDocument: (path, arrange) => services.openDocument(path, arrange),
       save: () => this.context.save(),
       subscribe: listener => services.subscribe(listener),
       notifyError: text => Notification.error(text, { autoClose: 8000 })
@@ -110,9 +109,12 @@ export class DesignerView extends ReactWidget {
       return <div className="mls-DesignerMuted">Loading…</div>;
     }
     return (
-      <ReactFlowProvider key={this.generation}>
-        <DesignerApp initialText={this.text} host={this.host} />
-      </ReactFlowProvider>
+      <DesignerRoot
+        key={this.generation}
+        initialText={this.text}
+        host={this.host}
+        size={{ width: this.node.clientWidth, height: this.node.clientHeight }}
+      />
     );
   }
 }
