@@ -179,9 +179,13 @@ class LineChart:
         return np.asarray(self.lines[name].x)
 
     def integer_ticks(self, xs: Sequence[float]) -> None:
-        """Ticks at these x values only (a few whole numbers: iterations, not 0.2 steps)."""
+        """Ticks at these x values only when they are a few (iterations or steps 0 to 4, not
+        0, 0.5, 1...); more values leave the ticks to the axis."""
         ticks = sorted(set(xs))
-        self.x_axis.tick_values = np.asarray(ticks) if 1 < len(ticks) <= 15 else None
+        values = np.asarray(ticks) if 1 < len(ticks) <= 15 else None
+        if values is None and self.x_axis.tick_values is None:
+            return
+        self.x_axis.tick_values = values
 
     @property
     def zoomed(self) -> bool:

@@ -186,6 +186,7 @@ class SweepView(RunView):
 
     def _draw_curves(self) -> None:
         names = []
+        steps: set[float] = set()
         with self.chart.figure.hold_sync():
             for trial in sorted(self.trials, key=lambda t: t["run_id"]):
                 buffer = self.curves.get(trial["run_id"])
@@ -196,7 +197,9 @@ class SweepView(RunView):
                 name = _short(trial) + (" (stopped early)" if early else "")
                 names.append(name)
                 self.chart.set_line(name, x, y, dashed=early, marker="cross" if early else None)
+                steps.update(x.tolist())
             self.chart.keep_lines(names)
+            self.chart.integer_ticks(sorted(steps))
 
     def _draw_parallel(self) -> None:
         scored = [t for t in self.trials if t["best_primary_metric"] is not None]
