@@ -31,6 +31,7 @@ from jupyter_mlstudio.store import RunsFilter, RunStatus
 if TYPE_CHECKING:
     from jupyter_mlstudio.core.workspace import Workspace
 
+_UNLAUNCHED_GRACE_SECONDS = 15.0
 _POLL_SECONDS = 0.1  # script steps are seen ending by polling; notebook steps wake the loop
 
 
@@ -128,6 +129,8 @@ class Controller:
         # Notebook steps that can run on a warm kernel of this Python (see _inline_step).
         self.inline_ids = {sid for sid, n in self.nodes.items() if _runs_inline(n)}
         self.kernels: dict[str, Any] = {}
+        # Adopted step runs that had no process yet: step id -> when to give up on them.
+        self.unlaunched: dict[str, float] = {}
         self.stopping: set[str] = set()  # step run id -> its kernel manager, while running
         self.threads: list[threading.Thread] = []
         self.pool: Any = None
@@ -239,6 +242,10 @@ class Controller:
                 state.status, state.error = "failed", message
             else:
                 state.status = "running"
+                if record.pid is None:
+                    # Created by the controller that died, perhaps before it started the
+                    # step's process: if no process claims it soon, nobody ever will.
+                    self.unlaunched[sid] = time.monotonic() + _UNLAUNCHED_GRACE_SECONDS
 
     def _beat(self) -> bool:
         now = time.monotonic()
@@ -281,6 +288,7 @@ class Controller:
                 continue
             if not record.is_terminal and sid not in self.inline_ids:
                 record = reap(self.tracking, record, heartbeat_seconds())
+                record = self._fail_if_never_launched(sid, record)
             state = self.state[sid]
             if record.status == RunStatus.COMPLETED:
                 state.status = "done"
@@ -288,6 +296,28 @@ class Controller:
             elif record.is_terminal:
                 state.status = "failed"
                 state.error = (record.error or {}).get("message") or record.status
+
+    def _fail_if_never_launched(self, sid: str, record: Any) -> Any:
+        deadline = self.unlaunched.get(sid)
+        if deadline is None or record.is_terminal:
+            return record
+        if record.pid is not None:
+            self.unlaunched.pop(sid)  # its process started and said so
+            return record
+        if time.monotonic() < deadline:
+            return record
+        self.unlaunched.pop(sid)
+        self.tracking.update_run(
+            record.run_id,
+            status=RunStatus.FAILED,
+            ended=True,
+            error={
+                "code": "StepNotStarted",
+                "message": "The pipeline's controller stopped while starting this step, "
+                "before its process started; run the pipeline again.",
+            },
+        )
+        return self.tracking.get_run(record.run_id)
 
     def _skip_downstream_of_failures(self) -> None:
         changed = True

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 
 import psutil
+import pytest
 
 from jupyter_mlstudio.core import Experiment
 from jupyter_mlstudio.execution import local_pool
@@ -144,3 +146,49 @@ def test_a_spool_kernel_claimed_and_never_used_goes_back_on_offer(monkeypatch):
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < end, "the daemon left its kernel on offer running"
         time.sleep(0.1)
+
+
+def test_a_resumed_controller_fails_a_step_its_predecessor_never_started(
+    local_ws, code, monkeypatch
+):
+    """A controller killed between creating a step's run and starting its process: the one
+    that resumes the pipeline must not wait for that step forever."""
+    import socket
+    import subprocess
+
+    from jupyter_mlstudio.errors import ActivityFailedException
+    from jupyter_mlstudio.pipeline import _controller
+    from jupyter_mlstudio.pipeline.core._submission import STEP_RUN_TYPE
+    from jupyter_mlstudio.store import RunStatus
+
+    monkeypatch.setattr(_controller, "launch", lambda ws, run_id: 0)  # no controller at submit
+    monkeypatch.setattr(_controller, "_UNLAUNCHED_GRACE_SECONDS", 0.5)
+    step = PythonScriptStep(
+        name="Never", script_name="timed.py", source_directory=str(code), arguments=["0"]
+    )
+    run = Experiment(local_ws, "orphan").submit(Pipeline(local_ws, [step]))
+    tracking = local_ws._store.tracking
+    record = tracking.get_run(run.id)
+    sid = record.definition["graph"]["steps"][0]["id"]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    tracking.update_run(
+        run.id, status=RunStatus.RUNNING, process=(dead.pid, socket.gethostname(), 0.0)
+    )
+    tracking.create_run(
+        "orphan",
+        f"{run.id}_{sid}",
+        STEP_RUN_TYPE,
+        status=RunStatus.NOT_STARTED,
+        parent_run_id=run.id,
+        name="Never",
+        properties={"mlstudio.step_id": sid, "mlstudio.step_name": "Never"},
+    )
+    controller = _controller.Controller(run.id, str(local_ws._config_path), workspace=local_ws)
+    thread = threading.Thread(target=controller.run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the resumed controller waits for the step forever"
+    with pytest.raises(ActivityFailedException, match="stopped while starting this step"):
+        run.wait_for_completion(show_output=False, timeout_seconds=30)
+    assert run.get_steps()[0].get_status() == "Failed"
