@@ -108,7 +108,9 @@ def test_the_server_resumes_a_pipeline_whose_controller_died(request, pipeline_w
         _pipeline(pipeline_ws), pipeline_parameters={"seconds": 3.0}
     )
     deadline = time.monotonic() + 60
-    while not run.get_steps():
+    # Its process started (Running), not just its run made: a step whose process never
+    # started is failed on resume, not adopted.
+    while not (steps := list(run.get_steps())) or steps[0].get_status() != "Running":
         assert time.monotonic() < deadline, "the step never started"
         time.sleep(0.1)
     os.kill(run._refresh().pid, signal.SIGKILL)  # the controller dies; its step goes on
