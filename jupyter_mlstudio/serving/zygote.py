@@ -9,11 +9,12 @@ would start one), and that supervisor forks its workers instead of starting inte
 the zygote only gives birth to them and can exit without harm to any.
 
 One zygote per interpreter runs on the machine (``MLSTUDIO_HOME/serving/<key>/``). It is
-started by the first deploy that finds none (that deploy starts its supervisor the usual way),
-exits after ``MLSTUDIO_SERVING_ZYGOTE_IDLE`` seconds without a request (default 600), and
-refuses to fork once a module it preloaded changed on disk (a ``pip install`` since), so no
-endpoint runs stale code: the caller falls back to a fresh interpreter and a new zygote
-starts. ``MLSTUDIO_SERVING_ZYGOTE=0`` turns it off.
+started by the first deploy that finds none (that deploy starts its supervisor the usual way)
+and begins importing ``MLSTUDIO_SERVING_ZYGOTE_DELAY`` seconds later (default 3, so as not to
+slow that first deploy down). It exits after ``MLSTUDIO_SERVING_ZYGOTE_IDLE`` seconds without
+a request (default 600), and refuses to fork once a module it preloaded changed on disk (a
+``pip install`` since), so no endpoint runs stale code: the caller falls back to a fresh
+interpreter and a new zygote starts. ``MLSTUDIO_SERVING_ZYGOTE=0`` turns it off.
 
 Protocol: the client connects, sends one JSON line ``{"runtime_dir", "env", "cwd"}`` and reads
 one JSON line back: ``{"pid", "started_at"}`` or ``{"error"}``.
@@ -266,8 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:])[0])
     start_dir = os.getcwd()
     idle_seconds = float(os.environ.get("MLSTUDIO_SERVING_ZYGOTE_IDLE", "600"))
-    stamps = _preload()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    delay = float(os.environ.get("MLSTUDIO_SERVING_ZYGOTE_DELAY", "3"))
     path = _socket_path(folder)
     pid_file = folder / "zygote.pid"
     # One zygote per folder: whoever holds the pid file with a live pid wins.
@@ -276,12 +276,19 @@ def main(argv: list[str] | None = None) -> int:
         if other != os.getpid():
             os.kill(other, 0)
             return 0
+    pid_file.write_text(str(os.getpid()))  # early, so deploys meanwhile start no other one
+    # The deploy that started us is busy importing the same libraries in fresh processes:
+    # on a small machine, importing them now as well would slow it down.
+    time.sleep(delay)
+    stamps = _preload()
+    if pid_file.read_text() != str(os.getpid()):
+        return 0  # another zygote started in the same instant and won
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     listener.bind(path)
     listener.listen(64)
     listener.settimeout(1.0)
-    pid_file.write_text(str(os.getpid()))
     stop = False
 
     def on_term(*_: object) -> None:
