@@ -3,6 +3,7 @@ chromium driven by Playwright. Screenshots go to build/screenshots/ (look at the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -43,6 +44,60 @@ def _free_port() -> int:
 class Lab:
     def __init__(self, url: str, token: str, root: Path, workspace: Any) -> None:
         self.url, self.token, self.root, self.workspace = url, token, root, workspace
+
+
+@contextlib.contextmanager
+def running_lab(
+    root: Path, state: Path, env: dict[str, str], extra_args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, str]]:
+    """A `jupyter lab` serving ``root`` (its settings and log in ``state``): (url, token)."""
+    settings = state / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    # The news toast would cover the bottom-right corner (FRONTEND.md pitfall 6).
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(state / "lab.log", "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.workspaces_dir={state / 'ws'}",
+            f"--LabApp.user_settings_dir={state / 'settings'}",
+            *extra_args,
+        ],
+        cwd=root,
+        env={**env, "JUPYTER_PLATFORM_DIRS": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((state / "lab.log").read_text()) from None
+                time.sleep(0.2)
+        yield url, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 ECHO_SCORE = """
@@ -114,56 +169,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     service = _deploy_echo(ws, root)
 
     tmp = tmp_path_factory.mktemp("lab_state")
-    settings = tmp / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # The news toast would cover the bottom-right corner (FRONTEND.md pitfall 6).
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "MLSTUDIO_EVENTS_SECONDS": "0.5", "JUPYTER_PLATFORM_DIRS": "1"}
-    log = open(tmp / "lab.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--allow-root",
-            "--LabApp.expose_app_in_browser=True",
-            # The same server serves Jupyter Notebook 7 (/notebooks/...); its tests need the app.
-            "--JupyterNotebookApp.expose_app_in_browser=True",
-            f"--LabApp.workspaces_dir={tmp / 'ws'}",
-            f"--LabApp.user_settings_dir={tmp / 'settings'}",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "MLSTUDIO_EVENTS_SECONDS": "0.5"}
+    # The same server serves Jupyter Notebook 7 (/notebooks/...); its tests need the app.
+    notebook7 = ("--JupyterNotebookApp.expose_app_in_browser=True",)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((tmp / "lab.log").read_text()) from None
-                time.sleep(0.2)
-        yield Lab(url, token, root, ws)
+        with running_lab(root, tmp, env, notebook7) as (url, token):
+            yield Lab(url, token, root, ws)
     finally:
         service.delete()
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         env_patch.undo()
 
 

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +19,7 @@ import pytest
 
 from jupyter_mlstudio.designer import PipelineDocument
 from jupyter_mlstudio.widgets._designer_model import CanvasModel
-from tests.browser.conftest import Lab, _free_port, shot
+from tests.browser.conftest import Lab, running_lab, shot
 
 CELL = """from jupyter_mlstudio.widgets import Designer
 
@@ -86,56 +82,11 @@ def bare_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (labconfig / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"jupyter-mlstudio": True}})
     )
-    settings = state / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_PATH": str(state / "config"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-    }
-    log = open(state / "lab.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--allow-root",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.workspaces_dir={state / 'ws'}",
-            f"--LabApp.user_settings_dir={state / 'settings'}",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(state / "config")}
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((state / "lab.log").read_text()) from None
-                time.sleep(0.2)
-        yield Lab(url, token, root, ws)
+        with running_lab(root, state, env) as (url, token):
+            yield Lab(url, token, root, ws)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         env_patch.undo()
 
 
