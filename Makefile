@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 # into the venv's share/jupyter, so reinstall without dependencies after a build).
 LABEXT := jupyter_mlstudio/labextension/package.json
 $(LABEXT): $(STAMP) $(wildcard labextension/src/*) $(wildcard labextension/src/*/*) $(wildcard labextension/style/*) labextension/package.json
-	cd labextension && PATH=$(abspath $(BIN)):$$PATH jlpm install && PATH=$(abspath $(BIN)):$$PATH jlpm build
+	cd labextension && PATH=$(abspath $(BIN)):$$PATH jlpm install && PATH=$(abspath $(BIN)):$$PATH jlpm build:prod
 	$(PIP) install --no-deps -e .
 	touch $@
 
