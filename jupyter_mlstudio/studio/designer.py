@@ -218,6 +218,17 @@ class DesignerService:
         return {"runId": run.id, "experimentName": experiment, "nodes": compiled.step_of_node}
 
     # ---- runs ------------------------------------------------------------------------------
+    def latest_run(self, path: str) -> dict[str, Any]:
+        """``{"run": ...}``: the newest run submitted from the document at ``path`` (as
+        :meth:`nodes` answers it), or ``None`` when it was never submitted; so a reopened
+        canvas shows its last run again."""
+        from jupyter_mlstudio.store import RunsFilter
+
+        found = self._ws._store.tracking.search_runs(
+            RunsFilter(tags={DOCUMENT_TAG: path}, top_level_only=True), limit=1
+        )
+        return {"run": self.nodes(found[0].run_id) if found else None}
+
     def _designer_run(self, run_id: str) -> tuple[Any, dict[str, str], dict[str, str]]:
         """The run, its tags and its node id -> step name map; refuses other runs."""
         run = Run.get(self._ws, run_id)

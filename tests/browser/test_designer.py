@@ -175,6 +175,24 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
     page.evaluate("window.jupyterapp.shell.currentWidget.close()")
     page.wait_for_function("document.querySelectorAll('.mls-DesignerWidget').length === 1")
 
+    # Closed and opened again, the document shows its last run (statuses, Clone...).
+    page.evaluate(
+        """(path) => {
+            for (const w of window.jupyterapp.shell.widgets('main')) {
+                if (w.context && w.context.path === path) { w.close(); }
+            }
+        }""",
+        path,
+    )
+    page.wait_for_function("document.querySelectorAll('.mls-DesignerWidget').length === 0")
+    page.evaluate(
+        "async (path) => { await window.jupyterapp.commands.execute("
+        "'docmanager:open', {path, factory: 'ML Designer'}); }",
+        path,
+    )
+    page.locator(f'.mls-DesignerRun[data-run-id="{run_id}"] .mls-Status-Completed').wait_for()
+    page.locator('.mls-DesignerNode[data-node-id="n2"][data-status="Completed"]').wait_for()
+
     # A node's step run opens in the studio's run view.
     _node(page, "n2").dblclick()
     page.locator(f'.mls-RunView[data-run-id="{step.id}"]').wait_for()

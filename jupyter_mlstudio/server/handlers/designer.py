@@ -45,7 +45,19 @@ class DesignerValidateHandler(_DesignerHandler):
 
 
 class DesignerRunsHandler(_DesignerHandler):
-    """``/designer/runs``: submit a designer document as a pipeline run (``POST``)."""
+    """``/designer/runs``: submit a designer document as a pipeline run (``POST``); the
+    latest run of a document (``GET ?path=``)."""
+
+    @authenticated
+    async def get(self) -> None:
+        """``?path=x.mlpipeline`` -> ``{run}``: the newest run submitted from that document,
+        as ``/designer/runs/{run_id}/nodes`` answers it, or ``null`` when it has none."""
+        path = self.get_query_argument("path", "")
+        if not path:
+            raise ValidationError(
+                "Say which document: ?path=<the .mlpipeline's path in the server folder>."
+            )
+        self.send(await self.designer_call(lambda d: d.latest_run(path)))
 
     @authenticated
     async def post(self) -> None:

@@ -67,6 +67,14 @@ export function submitDocument(
   );
 }
 
+/** The newest run submitted from the document at `path`, or null when it has none. */
+export async function fetchLatestRun(path: string): Promise<RunNodes | null> {
+  const answer = await requestAPI<{ run: RunNodes | null }>(
+    `designer/runs?path=${encodeURIComponent(path)}`
+  );
+  return answer.run;
+}
+
 export function fetchRunNodes(runId: string): Promise<RunNodes> {
   return requestAPI<RunNodes>(`designer/runs/${encodeURIComponent(runId)}/nodes`);
 }

@@ -27,6 +27,7 @@ import {
   deployInference,
   fetchEndpoint,
   cachedPalette,
+  fetchLatestRun,
   fetchRunNodes,
   refreshPalette,
   resolveComponents,
@@ -306,6 +307,22 @@ export function DesignerApp(props: {
     }, 300);
     return () => window.clearTimeout(timer);
   }, [doc]);
+
+  // A reopened document shows its last run again (its statuses, Clone, Create inference
+  // pipeline), unless a run was submitted meanwhile.
+  React.useEffect(() => {
+    let stopped = false;
+    fetchLatestRun(host.path())
+      .then(latest => {
+        if (!stopped && latest) {
+          setRun(current => current ?? latest);
+        }
+      })
+      .catch(() => undefined); // a document never submitted, or no workspace: nothing to show
+    return () => {
+      stopped = true;
+    };
+  }, []);
 
   // Live step statuses of the submitted run: refreshed when the events websocket reports a
   // change of the run or one of its steps, with a slow poll in case the socket is down.

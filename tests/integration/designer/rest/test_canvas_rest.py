@@ -98,6 +98,14 @@ async def test_outputs_clone_inference_and_deploy_of_a_designer_run(jp_fetch, ca
         lambda b: b["status"] in ("Completed", "Failed", "Canceled"),
     )
     assert nodes["status"] == "Completed", nodes
+    # A reopened canvas asks for the document's last run, and gets this one.
+    status, latest = await _call(jp_fetch, "designer", "runs", path="income.mlpipeline")
+    assert status == 200 and latest["run"]["runId"] == run_id
+    assert latest["run"]["nodes"] == nodes["nodes"]
+    status, latest = await _call(jp_fetch, "designer", "runs", path="never-submitted.mlpipeline")
+    assert (status, latest) == (200, {"run": None})
+    status, body = await _call(jp_fetch, "designer", "runs")
+    assert status == 400 and "?path=" in body["message"]
 
     # A DataFrame output: its first rows and a profile of the whole table.
     status, raw = await _call(
