@@ -64,5 +64,6 @@ ROUTES: list[tuple[str, Any]] = [
     (f"designer/runs/{_ID}/clone", designer.DesignerCloneHandler),
     (f"designer/runs/{_ID}/inference", designer.DesignerInferenceHandler),
     ("designer/deploy", designer.DesignerDeployHandler),
+    ("designer/publish", designer.DesignerPublishHandler),
     ("events", events.EventsHandler),
 ]

@@ -461,6 +461,37 @@ class DesignerService:
             }
         )
 
+    def publish(self, path: Any, name: Any, description: Any = None) -> dict[str, Any]:
+        """Publish the document at ``path`` (relative to the root) as a pipeline that runs
+        by id or over REST later (a batch pipeline, as Azure's designer publishes one);
+        returns ``{id, name, version, endpoint, document}``."""
+        if not isinstance(path, str) or not path:
+            raise ValidationError(
+                "path must be the document's path relative to the server's folder."
+            )
+        if not isinstance(name, str) or not _EXPERIMENT.fullmatch(name.strip()):
+            raise ValidationError(
+                f"{name!r} is not a name for a published pipeline.",
+                hint="Use letters, digits, '-', '_' and '.', starting with a letter or digit.",
+            )
+        if description is not None and not isinstance(description, str):
+            raise ValidationError("description must be text.")
+        doc = PipelineDocument.load(self.resolve(path))
+        compiled = compile_document(doc, ComponentLibrary(doc.folder))
+        text = description or doc.data.get("description") or None
+        published = compiled.pipeline(self._ws, description=text).publish(
+            name=name.strip(), description=text
+        )
+        return json_safe(
+            {
+                "id": published.id,
+                "name": published.name,
+                "version": published.version,
+                "endpoint": published.endpoint,
+                "document": path,
+            }
+        )
+
 
 def _flat(metrics: Any, prefix: str = "") -> dict[str, Any]:
     """Nested metrics as one table: ``{"metrics": {"AUC": 0.9}, "compared": {"AUC": 0.8}}``

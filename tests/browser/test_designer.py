@@ -193,6 +193,17 @@ def test_drag_connect_set_save_submit_and_watch_nodes_complete(page, lab):
     page.locator(f'.mls-DesignerRun[data-run-id="{run_id}"] .mls-Status-Completed').wait_for()
     page.locator('.mls-DesignerNode[data-node-id="n2"][data-status="Completed"]').wait_for()
 
+    # Publish it as a pipeline to run later: listed with the workspace's published pipelines.
+    page.click(".mls-DesignerPublish")
+    page.locator(".jp-Dialog input").fill("browser-published")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.locator(".mls-DesignerPublish[data-published-id]").wait_for()
+    page.locator(".jp-toast-message", has_text="Published browser-published").wait_for()
+    published_id = page.locator(".mls-DesignerPublish").get_attribute("data-published-id")
+    from jupyter_mlstudio.pipeline.core import PublishedPipeline
+
+    assert PublishedPipeline.get(lab.workspace, published_id).name == "browser-published"
+
     # A node's step run opens in the studio's run view.
     _node(page, "n2").dblclick()
     page.locator(f'.mls-RunView[data-run-id="{step.id}"]').wait_for()

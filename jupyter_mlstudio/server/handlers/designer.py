@@ -139,3 +139,17 @@ class DesignerDeployHandler(_DesignerHandler):
             lambda d: d.deploy(body.get("path"), body.get("endpoint"), body.get("overwrite"))
         )
         self.send(answer, status=201)
+
+
+class DesignerPublishHandler(_DesignerHandler):
+    """``/designer/publish``: publish a document as a pipeline to run later (``POST``)."""
+
+    @authenticated
+    async def post(self) -> None:
+        """``{path, name, description?}`` -> ``{id, name, version, endpoint, document}``; the
+        published pipeline is listed and run like any other (``published-pipelines``)."""
+        body = self.json_body()
+        answer = await self.designer_call(
+            lambda d: d.publish(body.get("path"), body.get("name"), body.get("description"))
+        )
+        self.send(answer, status=201)

@@ -9,6 +9,7 @@ import {
   Palette,
   PipelineDoc,
   Problem,
+  PublishedState,
   RunNodes,
   SavedDocument
 } from './types';
@@ -121,6 +122,14 @@ export function deployInference(path: string, endpoint: string): Promise<Endpoin
   return requestAPI<EndpointState>('designer/deploy', {}, {
     method: 'POST',
     body: JSON.stringify({ path, endpoint })
+  });
+}
+
+/** Publish the document at `path` as a pipeline (run later by id or over REST). */
+export function publishDocument(path: string, name: string): Promise<PublishedState> {
+  return requestAPI<PublishedState>('designer/publish', {}, {
+    method: 'POST',
+    body: JSON.stringify({ path, name })
   });
 }
 

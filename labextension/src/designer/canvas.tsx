@@ -29,6 +29,7 @@ import {
   cachedPalette,
   fetchLatestRun,
   fetchRunNodes,
+  publishDocument,
   refreshPalette,
   resolveComponents,
   submitDocument,
@@ -46,6 +47,7 @@ import {
   PipelineDoc,
   PipelineParameterDecl,
   Problem,
+  PublishedState,
   RunNodes,
   TERMINAL,
   parseDocument,
@@ -71,6 +73,8 @@ export interface DesignerHost {
   /** Save the document (a deployment reads the file). */
   save(): Promise<void>;
   notifyError(message: string): void;
+  /** Tell the user something went well (a toast). */
+  notify(message: string): void;
   /** The studio's live events (run status changes); returns the unsubscribe function. */
   subscribe(listener: (event: StudioEvent) => void): () => void;
 }
@@ -403,6 +407,7 @@ export function DesignerApp(props: {
 
   // A deployed endpoint's state, followed until it is healthy (or failed).
   const [endpoint, setEndpoint] = React.useState<EndpointState | null>(null);
+  const [published, setPublished] = React.useState<PublishedState | null>(null);
   const endpointName = endpoint && !ENDPOINT_DONE.has(endpoint.state) ? endpoint.name : null;
   React.useEffect(() => {
     if (!endpointName) {
@@ -745,6 +750,27 @@ export function DesignerApp(props: {
       setEndpoint(made);
     });
 
+  // Any document can be published (a training one, or an inference one for batch scoring).
+  const publish = () =>
+    act(async () => {
+      const suggestion = stem(host.path()).replace(/[^A-Za-z0-9_.-]+/g, '-');
+      const name = await host.askText(
+        'Publish as a pipeline (run later by id or over REST): name',
+        suggestion || 'pipeline',
+        'Publish'
+      );
+      if (!name) {
+        return;
+      }
+      await host.save();
+      const made = await publishDocument(host.path(), name);
+      setPublished(made);
+      host.notify(
+        `Published ${made.name}${made.version ? ` v${made.version}` : ''} (id ${made.id}); ` +
+          `run it from the studio's Pipelines section or POST ${made.endpoint}`
+      );
+    });
+
   const onDrop = (e: React.DragEvent) => {
     const raw = e.dataTransfer.getData(DRAG_TYPE);
     if (raw === '') {
@@ -941,6 +967,19 @@ export function DesignerApp(props: {
             </button>
           </span>
         )}
+        <button
+          className="jp-mod-styled mls-DesignerButton mls-DesignerPublish"
+          data-published-id={published?.id}
+          title={
+            published
+              ? `Published as ${published.name} (id ${published.id}); publish again`
+              : 'Publish this pipeline to run later by id or over REST (for batch scoring too)'
+          }
+          disabled={busy || errors.length > 0 || doc.nodes.length === 0}
+          onClick={() => void publish()}
+        >
+          Publish
+        </button>
         {isInference && (
           <button
             className="jp-mod-styled mls-DesignerButton mls-DesignerDeploy"

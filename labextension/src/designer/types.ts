@@ -155,6 +155,13 @@ export interface EndpointState {
   error?: unknown;
 }
 
+export interface PublishedState {
+  id: string;
+  name: string;
+  version: string | null;
+  endpoint: string;
+}
+
 export const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 
 export function emptyDocument(name: string): PipelineDoc {

@@ -86,7 +86,8 @@ export class DesignerView extends ReactWidget {
       openDocument: (path, arrange) => services.openDocument(path, arrange),
       save: () => this.context.save(),
       subscribe: listener => services.subscribe(listener),
-      notifyError: text => Notification.error(text, { autoClose: 8000 })
+      notifyError: text => Notification.error(text, { autoClose: 8000 }),
+      notify: text => Notification.success(text, { autoClose: 8000 })
     };
     void context.ready.then(() => {
       this.text = context.model.toString();

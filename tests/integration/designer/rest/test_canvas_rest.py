@@ -195,3 +195,19 @@ async def test_outputs_clone_inference_and_deploy_of_a_designer_run(jp_fetch, ca
         jp_fetch, "designer", "deploy", body={"path": clone["path"], "endpoint": "nope"}
     )
     assert status == 400 and "Web Service Input" in body["message"]
+
+    # Published as a pipeline to run later (the clone: a training pipeline), listed with the
+    # workspace's published pipelines; a bad name is refused.
+    status, published = await _call(
+        jp_fetch, "designer", "publish", body={"path": clone["path"], "name": "income-train"}
+    )
+    assert status == 201, published
+    assert published["name"] == "income-train" and published["endpoint"]
+    from jupyter_mlstudio.pipeline.core import PublishedPipeline
+
+    again_published = PublishedPipeline.get(canvas_ws, published["id"])
+    assert again_published.name == "income-train"
+    status, body = await _call(
+        jp_fetch, "designer", "publish", body={"path": clone["path"], "name": "no spaces"}
+    )
+    assert status == 400 and "name" in body["message"]
