@@ -56,11 +56,21 @@ export function RunMetricChart(props: {
           }
           setSeries(old => {
             const base = old[0] ?? { label: metric, steps: [], values: [] };
+            // Points the first fetch already brought can come again as events (they were
+            // logged while it ran): keep only steps past the last one shown, so the line
+            // never runs back.
+            const last = base.steps.length ? base.steps[base.steps.length - 1] : -Infinity;
+            const fresh = (event.steps ?? []).flatMap((step, i) =>
+              step > last ? [[step, (event.values ?? [])[i]] as const] : []
+            );
+            if (fresh.length === 0) {
+              return old;
+            }
             return [
               {
                 label: metric,
-                steps: [...base.steps, ...(event.steps ?? [])],
-                values: [...base.values, ...(event.values ?? [])]
+                steps: [...base.steps, ...fresh.map(p => p[0])],
+                values: [...base.values, ...fresh.map(p => p[1])]
               }
             ];
           });

@@ -62,8 +62,6 @@ def test_run_view_follows_a_live_run(page, lab):
     trainer = threading.Thread(target=_train)
     trainer.start()
     try:
-        time.sleep(3)
-        shot(page, "debug")
         view.locator('.mls-ChartBox[data-metric="loss"] canvas').first.wait_for(timeout=20_000)
         view.locator(".mls-LogText", has_text="epoch 30").wait_for(timeout=20_000)
         shot(page, "run-live-light")
