@@ -274,9 +274,10 @@ def test_training_run_outputs_then_inference_pipeline_deployed_from_the_toolbar(
     _income_data(200).to_csv(lab.root / "income.csv", index=False)
     doc = _sample(lab.root)
     ids = {n["component"]["ref"].removeprefix("builtin:"): n["id"] for n in doc.nodes}
+    # Nothing returned: the opened widget itself cannot be serialized back to Python.
     page.evaluate(
-        "window.jupyterapp.commands.execute('docmanager:open', "
-        "{path: 'income.mlpipeline', factory: 'ML Designer'})"
+        "async () => { await window.jupyterapp.commands.execute('docmanager:open', "
+        "{path: 'income.mlpipeline', factory: 'ML Designer'}); }"
     )
     page.locator(".mls-DesignerNode").nth(6).wait_for()
     page.wait_for_selector(".mls-DesignerValidity:not(.mls-DesignerValidity-bad)")
